@@ -1,0 +1,132 @@
+/**
+ * The validated, normalized, frozen configuration that every other part receives.
+ * Built by `parseConfig` from the YAML keys of the original credproxy; names here are the
+ * code's, the YAML keys are documented next to each field.
+ */
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** Where a service came from: the main config file, or a watched dynamic file. */
+export interface ServiceOrigin {
+  readonly kind: 'static' | 'dynamic';
+  /** Path of the file that defines the service (as given, never its content). */
+  readonly file: string;
+}
+
+/** How credproxy authenticates to STS for one service. Exactly one kind applies. */
+export type SourceCredentials =
+  /** `source_credentials: {}` (or region only): the AWS SDK default provider chain. */
+  | { readonly kind: 'default'; readonly region: string }
+  /** `iam_profile`: a named profile of the shared config/credentials files. */
+  | {
+      readonly kind: 'profile';
+      readonly region: string;
+      readonly profileName: string;
+      /** `iam_profile.config_file`: the shared config file to read instead of ~/.aws/config. */
+      readonly configFile?: string;
+    }
+  /** `iam_keys`: static keys, optionally with a session token. */
+  | {
+      readonly kind: 'keys';
+      readonly region: string;
+      readonly accessKeyId: string;
+      readonly secretAccessKey: string;
+      readonly sessionToken?: string;
+    };
+
+/** The `assumed_role` block: the AssumeRole parameters, with defaults applied. */
+export interface AssumeRoleParams {
+  readonly roleArn: string;
+  /** Default `credproxy`. */
+  readonly roleSessionName: string;
+  /** Default 3600 (the original's 900 keeps botocore refetching on every call). */
+  readonly durationSeconds: number;
+  readonly externalId?: string;
+  /** Inline session policy, minified JSON. */
+  readonly policy?: string;
+  readonly policyArns?: readonly string[];
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
+  readonly transitiveTagKeys?: readonly string[];
+  readonly sourceIdentity?: string;
+}
+
+/** One workload: its token, how to reach STS, which role to assume. */
+export interface ServiceConfig {
+  readonly name: string;
+  /** The secret the workload sends in `Authorization`. Never log it. */
+  readonly authToken: string;
+  readonly source: SourceCredentials;
+  readonly role: AssumeRoleParams;
+  readonly origin: ServiceOrigin;
+}
+
+export interface ServerConfig {
+  /** `server.host`, default 127.0.0.1. */
+  readonly host: string;
+  /** `server.port`, default 1338; 0 picks a free port (tests). */
+  readonly port: number;
+  readonly debug: boolean;
+  /** `server.log_health_checks`, OR-ed with CREDPROXY_LOG_HEALTH_CHECKS. */
+  readonly logHealthChecks: boolean;
+}
+
+export interface CredentialsPolicyConfig {
+  /** `credentials.refresh_buffer_seconds`, default 1200. */
+  readonly refreshBufferSeconds: number;
+  /** `credentials.retry_delay`: first backoff step after a failed refresh, seconds. */
+  readonly retryDelaySeconds: number;
+  /** `credentials.request_timeout`: connect and request timeout of each STS call, seconds. */
+  readonly requestTimeoutSeconds: number;
+}
+
+export interface DynamicDirectory {
+  readonly path: string;
+  /** Regular expressions (source text) matched against the path relative to `path`. */
+  readonly includePatterns: readonly string[];
+  readonly excludePatterns: readonly string[];
+}
+
+export interface DynamicServicesConfig {
+  readonly enabled: boolean;
+  readonly directories: readonly DynamicDirectory[];
+  /** `reload_interval`: debounce, seconds. */
+  readonly reloadIntervalSeconds: number;
+}
+
+export interface MetricsConfig {
+  readonly enabled: boolean;
+  /** Default 127.0.0.1 (the original bound 0.0.0.0). */
+  readonly host: string;
+  /** Default 9090; 0 picks a free port (tests). */
+  readonly port: number;
+}
+
+/** The raw `aws_defaults` block, kept so dynamic files can be normalized with it later. */
+export interface AwsDefaults {
+  readonly region?: string;
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+export interface Config {
+  /** Path of the main config file as given. */
+  readonly file: string;
+  readonly server: ServerConfig;
+  readonly credentials: CredentialsPolicyConfig;
+  readonly awsDefaults: AwsDefaults;
+  /** Static services, in file order. */
+  readonly services: readonly ServiceConfig[];
+  readonly dynamicServices: DynamicServicesConfig;
+  readonly metrics: MetricsConfig;
+}
+
+/** A non-fatal finding (weak token, world-readable secret file). Never holds a secret. */
+export interface ConfigWarning {
+  readonly file: string;
+  readonly path: string;
+  readonly message: string;
+}
+
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly warnings: readonly ConfigWarning[];
+}
