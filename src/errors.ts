@@ -11,7 +11,7 @@ export const ERROR_CODES = {
   CONFIG_EMPTY: 'The configuration file is empty.',
   CONFIG_NOT_MAPPING: 'The configuration file is not a mapping (for example a list or a scalar).',
   CONFIG_INVALID: 'The configuration breaks the schema or a configuration rule.',
-  SUBSTITUTION_FAILED: 'A ${fromEnv:...} or ${fromFile:...} reference cannot be resolved.',
+  SUBSTITUTION_FAILED: 'A fromEnv or fromFile substitution cannot be resolved.',
   // Command line and process.
   USAGE: 'The command line is malformed (exit code 2).',
   PORT_IN_USE: 'A listening port is already taken by another process.',
@@ -24,13 +24,16 @@ export const ERROR_CODES = {
   NOT_FOUND: 'No such path (404).',
   METHOD_NOT_ALLOWED: 'The path exists but not for this method (405).',
   BAD_REQUEST: 'The request is malformed (400).',
+  NOT_READY: 'GET /ready: some services have no usable credentials yet (503).',
+  SHUTTING_DOWN: 'credproxy is draining after SIGTERM and takes no new work (503).',
   // Credentials unavailable (503): transient, retried in the background.
   CREDENTIALS_PENDING: 'The first AssumeRole for this service has not completed yet.',
   STS_THROTTLED: 'STS throttled the AssumeRole call; credproxy retries with backoff.',
   STS_UNAVAILABLE: 'STS could not be reached, timed out or answered with a server error.',
   // Credentials unavailable (503): final, retried only after a long backoff.
   NO_SOURCE_CREDENTIALS: 'No source credentials were found to call STS with.',
-  SOURCE_CREDENTIALS_INVALID: 'STS rejected the source credentials (expired, unknown or mis-signed).',
+  SOURCE_CREDENTIALS_INVALID:
+    'STS rejected the source credentials (expired, unknown or mis-signed).',
   STS_ACCESS_DENIED: 'The source principal may not assume the role.',
   STS_INVALID_REQUEST: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',
   STS_ERROR: 'STS failed in a way credproxy does not recognise.',
@@ -75,19 +78,32 @@ export function formatConfigIssue(issue: ConfigIssue): string {
     : `${issue.file}: ${issue.path}: ${issue.message}`;
 }
 
-/** Credentials cannot be served for a service; `transient` says whether a quick retry may help. */
+/**
+ * Credentials cannot be served for a service. `transient` says whether a quick retry may help;
+ * `retryAfterSeconds` is what the 503 response's Retry-After header says.
+ */
 export class CredentialsUnavailableError extends CredproxyError {
   readonly transient: boolean;
+  readonly retryAfterSeconds: number;
 
   constructor(
     code: ErrorCode,
     message: string,
     transient: boolean,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(code, message, options);
     this.name = 'CredentialsUnavailableError';
     this.transient = transient;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+  }
+
+  /** The same failure, with the time until the next attempt. */
+  withRetryAfter(retryAfterSeconds: number): CredentialsUnavailableError {
+    return new CredentialsUnavailableError(this.code, this.message, this.transient, {
+      cause: this.cause,
+      retryAfterSeconds,
+    });
   }
 }
 

@@ -1,0 +1,156 @@
+import { CredentialsUnavailableError, type ErrorCode } from '../errors.js';
+
+/**
+ * Sorts an error from the SDK or STS into credproxy's codes, where it enters. Transient
+ * failures are retried soon and the last good set stays in service; final ones are surfaced
+ * and retried only after a long backoff, so credproxy never hammers STS with a call that
+ * cannot succeed. Messages name the STS error code, never a value from the request.
+ */
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'SlowDown',
+  'PriorRequestNotComplete',
+]);
+const SOURCE_INVALID = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'UnrecognizedClientException',
+  'InvalidAccessKeyId',
+  'IncompleteSignature',
+  'AuthFailure',
+]);
+const ACCESS_DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'RegionDisabledException']);
+const INVALID_REQUEST = new Set([
+  'ValidationError',
+  'ValidationException',
+  'MalformedPolicyDocument',
+  'MalformedPolicyDocumentException',
+  'PackedPolicyTooLarge',
+  'PackedPolicyTooLargeException',
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'MissingParameter',
+  'InvalidIdentityToken',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+interface Classification {
+  readonly code: ErrorCode;
+  readonly transient: boolean;
+  readonly message: string;
+}
+
+export function classifyStsError(error: unknown): Classification {
+  const name = readString(error, 'name') ?? readString(error, 'Code') ?? '';
+  const status = readStatus(error);
+  const errno = readString(error, 'code') ?? '';
+
+  if (name === 'CredentialsProviderError' || name === 'ProviderError') {
+    return {
+      code: 'NO_SOURCE_CREDENTIALS',
+      transient: false,
+      message:
+        'no source credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) ' +
+        'in credproxy’s environment, or configure iam_keys or iam_profile',
+    };
+  }
+  if (THROTTLING.has(name) || status === 429) {
+    return { code: 'STS_THROTTLED', transient: true, message: `STS throttled the call (${name})` };
+  }
+  if (SOURCE_INVALID.has(name)) {
+    return {
+      code: 'SOURCE_CREDENTIALS_INVALID',
+      transient: false,
+      message: `STS rejected the source credentials (${name})`,
+    };
+  }
+  if (ACCESS_DENIED.has(name)) {
+    return {
+      code: 'STS_ACCESS_DENIED',
+      transient: false,
+      message: `STS denied AssumeRole (${name}): check the role's trust policy`,
+    };
+  }
+  if (INVALID_REQUEST.has(name)) {
+    return {
+      code: 'STS_INVALID_REQUEST',
+      transient: false,
+      message: `STS rejected the AssumeRole parameters (${name})`,
+    };
+  }
+  if (status !== undefined && status >= 500) {
+    return {
+      code: 'STS_UNAVAILABLE',
+      transient: true,
+      message: `STS answered with HTTP ${status}`,
+    };
+  }
+  if (
+    NETWORK_CODES.has(errno) ||
+    name === 'TimeoutError' ||
+    name === 'RequestTimeout' ||
+    name === 'AbortError'
+  ) {
+    return {
+      code: 'STS_UNAVAILABLE',
+      transient: true,
+      message: `STS could not be reached (${errno || name})`,
+    };
+  }
+  if (status !== undefined && status >= 400) {
+    return {
+      code: 'STS_ERROR',
+      transient: false,
+      message: `STS refused the call with HTTP ${status}${name ? ` (${safeName(name)})` : ''}`,
+    };
+  }
+  // No HTTP status: the response never arrived or could not be parsed. Worth a retry.
+  return {
+    code: 'STS_UNAVAILABLE',
+    transient: true,
+    message: `STS call failed${name ? ` (${safeName(name)})` : ''}`,
+  };
+}
+
+export function toUnavailableError(error: unknown): CredentialsUnavailableError {
+  const { code, transient, message } = classifyStsError(error);
+  return new CredentialsUnavailableError(code, message, transient, { cause: error });
+}
+
+function readString(value: unknown, key: string): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const field = (value as Record<string, unknown>)[key];
+  return typeof field === 'string' ? field : undefined;
+}
+
+function readStatus(value: unknown): number | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const metadata = (value as { $metadata?: unknown }).$metadata;
+  if (typeof metadata !== 'object' || metadata === null) return undefined;
+  const status = (metadata as { httpStatusCode?: unknown }).httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** Error names are identifiers; anything else (a garbage body) is not echoed. */
+function safeName(name: string): string {
+  return /^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(name) ? name : 'unrecognised error';
+}

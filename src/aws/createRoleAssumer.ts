@@ -1,0 +1,120 @@
+import {
+  AssumeRoleCommand,
+  type AssumeRoleCommandInput,
+  type AssumeRoleCommandOutput,
+  STSClient,
+} from '@aws-sdk/client-sts';
+import type { AssumeRoleParams, ServiceConfig } from '../config/types.js';
+import type { RoleAssumer } from '../credentials/ports.js';
+import type { Credentials } from '../credentials/types.js';
+import { CredentialsUnavailableError } from '../errors.js';
+import { toUnavailableError } from './classifyStsError.js';
+import { fromSourceCredentials, toSourceKey } from './fromSourceCredentials.js';
+
+export interface RoleAssumerOptions {
+  /** `credentials.request_timeout`, seconds: the connect and the whole-request timeout. */
+  readonly requestTimeoutSeconds: number;
+}
+
+/**
+ * AssumeRole through @aws-sdk/client-sts: one client per distinct source and region, reused.
+ * The SDK honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, which is how tests reach moto.
+ */
+export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { destroy(): void } {
+  const clients = new Map<string, STSClient>();
+  const timeoutMs = options.requestTimeoutSeconds * 1000;
+
+  function clientFor(service: ServiceConfig): STSClient {
+    const key = toSourceKey(service.source);
+    let client = clients.get(key);
+    if (!client) {
+      client = new STSClient({
+        region: service.source.region,
+        credentials: fromSourceCredentials(service.source),
+        requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+        // Two attempts: one quick SDK retry absorbs a blip; credproxy's own backoff does the rest.
+        maxAttempts: 2,
+      });
+      clients.set(key, client);
+    }
+    return client;
+  }
+
+  return {
+    async assumeRole(service) {
+      let output: AssumeRoleCommandOutput;
+      try {
+        output = await clientFor(service).send(
+          new AssumeRoleCommand(toAssumeRoleInput(service.role)),
+        );
+      } catch (error) {
+        throw toUnavailableError(error);
+      }
+      return toCredentials(output, service.role.roleArn);
+    },
+    destroy() {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    },
+  };
+}
+
+export function toAssumeRoleInput(role: AssumeRoleParams): AssumeRoleCommandInput {
+  return {
+    RoleArn: role.roleArn,
+    RoleSessionName: role.roleSessionName,
+    DurationSeconds: role.durationSeconds,
+    ExternalId: role.externalId,
+    Policy: role.policy,
+    PolicyArns: role.policyArns?.map((arn) => ({ arn })),
+    Tags: role.tags?.map(({ key, value }) => ({ Key: key, Value: value })),
+    TransitiveTagKeys: role.transitiveTagKeys ? [...role.transitiveTagKeys] : undefined,
+    SourceIdentity: role.sourceIdentity,
+  };
+}
+
+/** Validates what STS returned: a body missing a field is an STS failure, not a crash. */
+export function toCredentials(output: unknown, roleArn: string): Credentials {
+  const body = output as {
+    Credentials?: {
+      AccessKeyId?: unknown;
+      SecretAccessKey?: unknown;
+      SessionToken?: unknown;
+      Expiration?: unknown;
+    };
+    AssumedRoleUser?: { Arn?: unknown };
+  };
+  const c = body.Credentials;
+  const expiration = c?.Expiration;
+  const expiresAtMs = expiration instanceof Date ? expiration.getTime() : Number.NaN;
+  if (
+    typeof c?.AccessKeyId !== 'string' ||
+    c.AccessKeyId === '' ||
+    typeof c.SecretAccessKey !== 'string' ||
+    c.SecretAccessKey === '' ||
+    typeof c.SessionToken !== 'string' ||
+    c.SessionToken === '' ||
+    !Number.isFinite(expiresAtMs)
+  ) {
+    throw new CredentialsUnavailableError(
+      'STS_UNAVAILABLE',
+      'STS returned an AssumeRole response without complete credentials',
+      true,
+    );
+  }
+  return {
+    accessKeyId: c.AccessKeyId,
+    secretAccessKey: c.SecretAccessKey,
+    sessionToken: c.SessionToken,
+    expiresAtMs,
+    accountId: toAccountId(body.AssumedRoleUser?.Arn) ?? toAccountId(roleArn),
+    roleArn,
+  };
+}
+
+/** The account id is the fifth field of an ARN: arn:partition:service:region:account:... */
+function toAccountId(arn: unknown): string | undefined {
+  if (typeof arn !== 'string') return undefined;
+  const account = arn.split(':')[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
+}

@@ -1,0 +1,132 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Every metric credproxy exposes: names, help and labels live here and nowhere else. Names are
+ * public API (dashboards and alerts use them); test/observability pins them. Label values are
+ * service names from the config or fixed sets, never anything a client sent: an unknown token
+ * counts under service "unknown".
+ */
+
+export const REQUEST_RESULTS = [
+  'success',
+  'missing_token',
+  'invalid_token',
+  'unavailable',
+  'rate_limited',
+  'error',
+] as const;
+export type RequestResult = (typeof REQUEST_RESULTS)[number];
+
+/** Sub-millisecond buckets: a warm credential request takes tens of microseconds. */
+const REQUEST_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+];
+const STS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Count and time one credential request. Children are cached: this is the hot path. */
+  recordRequest(service: string, result: RequestResult, seconds: number): void;
+  setActiveServices(origin: 'static' | 'dynamic', count: number): void;
+  setCredentialsExpiry(service: string, expiresAtMs: number): void;
+  forgetService(service: string): void;
+  recordStsCall(service: string, outcome: 'success' | 'failure', seconds: number): void;
+  recordRefreshFailure(service: string, reason: string): void;
+  recordConfigReload(outcome: 'success' | 'failure', source: 'main' | 'dynamic'): void;
+}
+
+export function createMetrics(version: string): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'credproxy_requests_total',
+    help: 'Credential requests by service and result.',
+    labelNames: ['service', 'result'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'credproxy_request_duration_seconds',
+    help: 'Time to answer a credential request, in seconds.',
+    labelNames: ['service', 'result'],
+    buckets: REQUEST_BUCKETS,
+    registers: [registry],
+  });
+  const active = new Gauge({
+    name: 'credproxy_active_services',
+    help: 'Services currently configured, by origin (static: main config; dynamic: watched files).',
+    labelNames: ['origin'],
+    registers: [registry],
+  });
+  const info = new Gauge({
+    name: 'credproxy_info',
+    help: 'Always 1; the version label says which credproxy is running.',
+    labelNames: ['version'],
+    registers: [registry],
+  });
+  const expiry = new Gauge({
+    name: 'credproxy_credentials_expiry_timestamp_seconds',
+    help: 'Expiry (Unix time, seconds) of the credentials currently served for each service.',
+    labelNames: ['service'],
+    registers: [registry],
+  });
+  const stsCalls = new Counter({
+    name: 'credproxy_sts_calls_total',
+    help: 'AssumeRole calls by service and outcome.',
+    labelNames: ['service', 'outcome'],
+    registers: [registry],
+  });
+  const stsDuration = new Histogram({
+    name: 'credproxy_sts_call_duration_seconds',
+    help: 'AssumeRole call latency in seconds, by service.',
+    labelNames: ['service'],
+    buckets: STS_BUCKETS,
+    registers: [registry],
+  });
+  const refreshFailures = new Counter({
+    name: 'credproxy_refresh_failures_total',
+    help: 'Failed credential fetches by service and reason (an error code from docs/errors.md).',
+    labelNames: ['service', 'reason'],
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'credproxy_config_reloads_total',
+    help: 'Configuration reloads by outcome and source (main config on SIGHUP, dynamic files).',
+    labelNames: ['outcome', 'source'],
+    registers: [registry],
+  });
+
+  info.labels(version).set(1);
+  for (const origin of ['static', 'dynamic'] as const) active.labels(origin).set(0);
+
+  const requestChildren = new Map<
+    string,
+    { count: Counter.Internal; time: Histogram.Internal<'service' | 'result'> }
+  >();
+
+  return {
+    registry,
+    recordRequest(service, result, seconds) {
+      const key = `${service}\u0000${result}`;
+      let child = requestChildren.get(key);
+      if (!child) {
+        child = { count: requests.labels(service, result), time: duration.labels(service, result) };
+        requestChildren.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    },
+    setActiveServices: (origin, count) => active.labels(origin).set(count),
+    setCredentialsExpiry: (service, expiresAtMs) =>
+      expiry.labels(service).set(Math.floor(expiresAtMs / 1000)),
+    forgetService(service) {
+      expiry.remove(service);
+    },
+    recordStsCall(service, outcome, seconds) {
+      stsCalls.labels(service, outcome).inc();
+      stsDuration.labels(service).observe(seconds);
+    },
+    recordRefreshFailure: (service, reason) => refreshFailures.labels(service, reason).inc(),
+    recordConfigReload: (outcome, source) => reloads.labels(outcome, source).inc(),
+  };
+}
