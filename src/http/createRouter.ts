@@ -3,7 +3,7 @@ import type { ServiceTable } from '../credentials/createCredentialCache.js';
 import { CredproxyError } from '../errors.js';
 import type { Logger } from '../observability/createLogger.js';
 import { CREDENTIALS_PATH } from './createCredentialRoute.js';
-import { toErrorResponse } from './errorResponse.js';
+import { JSON_CONTENT_TYPE, toErrorResponse } from './errorResponse.js';
 
 export interface RouterDeps {
   readonly table: () => ServiceTable;
@@ -32,7 +32,7 @@ export function createRouter(deps: RouterDeps): express.Express {
     };
     if (draining) deps.logger.warn({ path: '/health', status }, 'health check failed: draining');
     else if (deps.logHealthChecks) deps.logger.info({ path: '/health', status }, 'health check');
-    res.status(status).set('Cache-Control', 'no-store').json(body);
+    sendJson(res, status, body);
   });
 
   app.get('/ready', (_req, res) => {
@@ -42,16 +42,13 @@ export function createRouter(deps: RouterDeps): express.Express {
     }
     const services = deps.table().byName.size;
     if (notReady.length === 0 && !deps.draining()) {
-      res.status(200).set('Cache-Control', 'no-store').json({ status: 'ready', services });
+      sendJson(res, 200, { status: 'ready', services });
       return;
     }
     const message = deps.draining()
       ? 'credproxy is shutting down'
       : `no usable credentials yet for: ${notReady.join(', ')}`;
-    res
-      .status(503)
-      .set('Cache-Control', 'no-store')
-      .json({ code: 'NOT_READY', message, Code: 'NOT_READY', Message: message, notReady });
+    sendJson(res, 503, { code: 'NOT_READY', message, Code: 'NOT_READY', Message: message, notReady });
   });
 
   app.use((req, res) => {
@@ -76,8 +73,22 @@ export function createRouter(deps: RouterDeps): express.Express {
   return app;
 }
 
+/** Written directly: express's json()/send() append `; charset=utf-8`, and Go accepts only
+ * the exact `application/json`. */
 function send(res: Response, response: ReturnType<typeof toErrorResponse>): void {
-  res.status(response.status).set(response.headers).send(response.body);
+  const body = Buffer.from(response.body);
+  res.writeHead(response.status, { ...response.headers, 'Content-Length': body.length });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendJson(res: Response, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, {
+    'Content-Type': JSON_CONTENT_TYPE,
+    'Cache-Control': 'no-store',
+    'Content-Length': body.length,
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
 function readStatus(error: unknown): number | undefined {

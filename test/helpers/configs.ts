@@ -1,0 +1,30 @@
+import type { Config, ServiceConfig } from '../../src/config/types.js';
+
+/** A normalized service definition for tests that do not go through the config pipeline. */
+export function makeService(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+  return {
+    name,
+    authToken: `token-${name}-0123456789abcdef0123456789abcdef`,
+    source: { kind: 'keys', region: 'us-east-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+    role: {
+      roleArn: `arn:aws:iam::123456789012:role/${name}`,
+      roleSessionName: 'credproxy',
+      durationSeconds: 3600,
+    },
+    origin: { kind: 'static', file: 'config.yaml' },
+    ...overrides,
+  };
+}
+
+export function makeConfig(services: ServiceConfig[], overrides: Partial<Config> = {}): Config {
+  return {
+    file: 'config.yaml',
+    server: { host: '127.0.0.1', port: 0, debug: false, logHealthChecks: false },
+    credentials: { refreshBufferSeconds: 1200, retryDelaySeconds: 60, requestTimeoutSeconds: 5 },
+    awsDefaults: { raw: {} },
+    services,
+    dynamicServices: { enabled: false, directories: [], reloadIntervalSeconds: 5 },
+    metrics: { enabled: true, host: '127.0.0.1', port: 0 },
+    ...overrides,
+  };
+}
