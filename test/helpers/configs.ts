@@ -5,7 +5,12 @@ export function makeService(name: string, overrides: Partial<ServiceConfig> = {}
   return {
     name,
     authToken: `token-${name}-0123456789abcdef0123456789abcdef`,
-    source: { kind: 'keys', region: 'us-east-1', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' },
+    source: {
+      kind: 'keys',
+      region: 'us-east-1',
+      accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    },
     role: {
       roleArn: `arn:aws:iam::123456789012:role/${name}`,
       roleSessionName: 'credproxy',

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { classifyStsError } from '../../src/aws/classifyStsError.js';
+
+function stsError(name: string, status?: number): Error {
+  const error = new Error(`${name} happened`);
+  error.name = name;
+  if (status !== undefined) Object.assign(error, { $metadata: { httpStatusCode: status } });
+  return error;
+}
+
+function networkError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code });
+}
+
+describe('classifyStsError', () => {
+  it.each([
+    ['Throttling', 400, 'STS_THROTTLED', true],
+    ['ThrottlingException', 400, 'STS_THROTTLED', true],
+    ['RequestLimitExceeded', 400, 'STS_THROTTLED', true],
+    ['SomethingNew', 429, 'STS_THROTTLED', true],
+    ['InternalFailure', 500, 'STS_UNAVAILABLE', true],
+    ['ServiceUnavailable', 503, 'STS_UNAVAILABLE', true],
+    ['AccessDenied', 403, 'STS_ACCESS_DENIED', false],
+    ['RegionDisabledException', 403, 'STS_ACCESS_DENIED', false],
+    ['ExpiredToken', 400, 'SOURCE_CREDENTIALS_INVALID', false],
+    ['InvalidClientTokenId', 403, 'SOURCE_CREDENTIALS_INVALID', false],
+    ['SignatureDoesNotMatch', 403, 'SOURCE_CREDENTIALS_INVALID', false],
+    ['ValidationError', 400, 'STS_INVALID_REQUEST', false],
+    ['MalformedPolicyDocument', 400, 'STS_INVALID_REQUEST', false],
+    ['PackedPolicyTooLarge', 400, 'STS_INVALID_REQUEST', false],
+    ['UnknownClientError', 400, 'STS_ERROR', false],
+  ])('classifies %s (HTTP %i) as %s, transient=%s', (name, status, code, transient) => {
+    const result = classifyStsError(stsError(name, status));
+
+    expect(result.code).toBe(code);
+    expect(result.transient).toBe(transient);
+  });
+
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'])(
+    'treats the network error %s as transient STS_UNAVAILABLE',
+    (code) => {
+      expect(classifyStsError(networkError(code))).toMatchObject({
+        code: 'STS_UNAVAILABLE',
+        transient: true,
+      });
+    },
+  );
+
+  it('treats an SDK timeout as transient', () => {
+    expect(classifyStsError(stsError('TimeoutError'))).toMatchObject({
+      code: 'STS_UNAVAILABLE',
+      transient: true,
+    });
+  });
+
+  it('reports a missing source as NO_SOURCE_CREDENTIALS with what to set, final', () => {
+    const result = classifyStsError(stsError('CredentialsProviderError'));
+
+    expect(result.code).toBe('NO_SOURCE_CREDENTIALS');
+    expect(result.transient).toBe(false);
+    expect(result.message).toContain('AWS_ACCESS_KEY_ID');
+  });
+
+  it('never echoes an unrecognisable error name (a garbage body) into the message', () => {
+    const result = classifyStsError(stsError('<html>secret-looking garbage</html>', 418));
+
+    expect(result.message).toBe('STS refused the call with HTTP 418 (unrecognised error)');
+  });
+});
