@@ -1,0 +1,115 @@
+import { basename, dirname, extname, resolve } from 'node:path';
+import { checkServiceTokens } from './checkServiceTokens.js';
+import { deepFreeze } from './deepFreeze.js';
+import type { Env } from './env.js';
+import type { FileReader } from './fileReader.js';
+import { createCachedReader, nodeFileReader } from './fileReader.js';
+import { fileError, IssueCollector } from './issues.js';
+import { isRecord } from './keyPath.js';
+import { parseDocumentText } from './parseDocumentText.js';
+import { resolveConfigPath } from './resolvePath.js';
+import { getSchemaValidators } from './schemaValidators.js';
+import { substituteDocument } from './substitute.js';
+import { toServiceConfig } from './toServiceConfig.js';
+import type { AwsDefaults, ConfigWarning, ServiceConfig } from './types.js';
+import { validateDocument } from './validateDocument.js';
+
+/** Extensions of dynamic service files (case-insensitive), as the original read them. */
+export const SERVICE_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
+
+export interface ParseServiceFileOptions {
+  /** Path of the dynamic file: names the service in the flat form and prefixes messages. */
+  readonly file: string;
+  readonly env: Env;
+  /** The main config's aws_defaults (`Config.awsDefaults`). */
+  readonly awsDefaults: AwsDefaults;
+  readonly files?: FileReader;
+}
+
+export interface ParsedServiceFile {
+  readonly services: readonly ServiceConfig[];
+  readonly warnings: readonly ConfigWarning[];
+}
+
+/**
+ * Parses one dynamic service file with the same substitution, schema and rules as the main
+ * config. Two forms: `services: {name: {...}, ...}` (every service is used, not only the first
+ * as in the original), or one service's keys at the top level, named after the file
+ * (`app1.yaml` → `app1`). Throws a ConfigError listing every problem.
+ */
+export function parseServiceFile(
+  text: string,
+  options: ParseServiceFileOptions,
+): ParsedServiceFile {
+  const { file, env } = options;
+  const document = parseDocumentText(text, file, 'service');
+  const issues = new IssueCollector(file);
+  const baseDir = dirname(resolve(file));
+  const files = createCachedReader(options.files ?? nodeFileReader);
+  const substituted = substituteDocument(document, { env, files, baseDir }, issues);
+  const value = substituted.value as Record<string, unknown>;
+  const validators = getSchemaValidators();
+  const mapForm = Object.hasOwn(value, 'services');
+  const blocks = mapForm ? mapBlocks(value, issues) : { [serviceNameOf(file)]: value };
+  const prefix = mapForm ? 'services' : '';
+  const target = mapForm ? value.services : value;
+  const validator = mapForm ? validators.services : validators.service;
+  const isInvalid = validateDocument(
+    validator,
+    target,
+    prefix,
+    substituted.substitutedPaths,
+    issues,
+  );
+  const pathOf = (name: string): string => (mapForm ? `services.${name}` : '');
+  const context = {
+    awsDefaults: options.awsDefaults.raw,
+    origin: { kind: 'dynamic', file },
+    issues,
+    resolvePath: (raw: string) => resolveConfigPath(raw, baseDir, env.HOME),
+  } as const;
+  const services: ServiceConfig[] = [];
+  for (const [name, block] of Object.entries(blocks)) {
+    if (!isRecord(block) || isInvalid(pathOf(name))) continue;
+    const service = toServiceConfig(name, block, pathOf(name), context);
+    if (service !== undefined) services.push(service);
+  }
+  checkServiceTokens(services, pathOf, issues);
+  if (issues.hasErrors()) throw issues.toError();
+  return deepFreeze({ services, warnings: issues.warnings });
+}
+
+/** Top-level keys other than `services` (and `x-*`) would be silently ignored: say so. */
+function mapBlocks(
+  document: Record<string, unknown>,
+  issues: IssueCollector,
+): Record<string, unknown> {
+  for (const key of Object.keys(document)) {
+    if (key !== 'services' && !key.startsWith('x-')) {
+      issues.error(
+        key,
+        'is not allowed next to services in a dynamic service file (aws_defaults and the rest come from the main config)',
+      );
+    }
+  }
+  return isRecord(document.services) ? document.services : {};
+}
+
+/** `dir/app1.yaml` → `app1`; the name must be a valid service name. */
+export function serviceNameOf(file: string): string {
+  const extension = extname(file);
+  const name = basename(file, extension);
+  if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
+    throw fileError(
+      'CONFIG_INVALID',
+      file,
+      'the file name must be a valid service name (letters, digits, _ and -) followed by .yaml, .yml or .json',
+    );
+  }
+  return name;
+}
+
+/** Whether the watcher should parse a file at all, by extension. */
+export function isServiceFile(file: string): boolean {
+  return SERVICE_FILE_EXTENSIONS.includes(extname(file).toLowerCase());
+}

@@ -1,0 +1,124 @@
+import type { FileReader } from './fileReader.js';
+import type { IssueCollector } from './issues.js';
+import type { PathSegment } from './keyPath.js';
+import { isRecord, toKeyPath } from './keyPath.js';
+import type { Reference, ReferenceSources } from './resolveReference.js';
+import { describeReference, resolveReference, toReference } from './resolveReference.js';
+
+/** Nested references (an env value holding `${fromFile:...}`) expand at most this deep. */
+export const MAX_SUBSTITUTION_DEPTH = 10;
+
+const REFERENCE = /\$\{(fromEnv|fromFile):([^}]*)\}/g;
+
+/** Keys whose value is a secret: a file feeding one must not be readable by group or others. */
+const SECRET_KEYS = new Set(['auth_token', 'aws_secret_access_key', 'session_token']);
+
+export interface SubstitutionOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly files: FileReader;
+  readonly baseDir: string;
+}
+
+export interface SubstitutionResult {
+  /** A copy of the document with every reference replaced (failed ones left as written). */
+  readonly value: unknown;
+  /** Key paths whose value came, wholly or partly, from a reference: never print them. */
+  readonly substitutedPaths: ReadonlySet<string>;
+}
+
+/**
+ * Replaces `${fromEnv:...}` and `${fromFile:...}` in every string value (keys are left alone),
+ * before validation, as the original did. Failures and group/world-readable secret files are
+ * reported to `issues`; a failed reference leaves its text in place so validation can go on.
+ */
+export function substituteDocument(
+  document: unknown,
+  options: SubstitutionOptions,
+  issues: IssueCollector,
+): SubstitutionResult {
+  const sources: ReferenceSources = { ...options, parsedFiles: new Map() };
+  const substitutedPaths = new Set<string>();
+  const warnedFiles = new Set<string>();
+
+  const walk = (node: unknown, segments: PathSegment[]): unknown => {
+    if (typeof node === 'string') {
+      if (!node.includes('${')) return node;
+      const path = toKeyPath(segments);
+      const state: ExpandState = { path, secretFiles: [] };
+      const text = expand(node, [], sources, issues, state);
+      substitutedPaths.add(path);
+      const key = segments.at(-1);
+      if (typeof key === 'string' && SECRET_KEYS.has(key)) {
+        for (const file of state.secretFiles) warnIfShared(file, path);
+      }
+      return text;
+    }
+    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...segments, index]));
+    if (isRecord(node)) {
+      const copy: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(node)) copy[key] = walk(value, [...segments, key]);
+      return copy;
+    }
+    return node;
+  };
+
+  const warnIfShared = (file: string, path: string): void => {
+    if (warnedFiles.has(file)) return;
+    warnedFiles.add(file);
+    let mode: number;
+    try {
+      mode = options.files.modeOf(file);
+    } catch {
+      return; // It was just read; a race with deletion is not worth a second message.
+    }
+    if ((mode & 0o044) !== 0) {
+      const octal = mode.toString(8).padStart(4, '0');
+      issues.warn(
+        path,
+        `secret file ${file} is readable by group or others (mode ${octal}); restrict it, e.g. chmod 600 ${file}`,
+      );
+    }
+  };
+
+  return { value: walk(document, []), substitutedPaths };
+}
+
+interface ExpandState {
+  readonly path: string;
+  readonly secretFiles: string[];
+}
+
+/** Expands every reference in `text`, then the references inside what they produced. */
+function expand(
+  text: string,
+  chain: readonly string[],
+  sources: ReferenceSources,
+  issues: IssueCollector,
+  state: ExpandState,
+): string {
+  return text.replace(REFERENCE, (whole, tag: 'fromEnv' | 'fromFile', body: string) => {
+    const reference: Reference = toReference(tag, body, sources);
+    const name = describeReference(reference);
+    if (chain.includes(name)) {
+      return fail(issues, state.path, `substitution loop: ${[...chain, name].join(' -> ')}`, whole);
+    }
+    if (chain.length >= MAX_SUBSTITUTION_DEPTH) {
+      const reason = `references nest deeper than ${MAX_SUBSTITUTION_DEPTH} levels at ${name}`;
+      return fail(issues, state.path, reason, whole);
+    }
+    const resolution = resolveReference(reference, sources);
+    if (!resolution.ok) {
+      const via = chain.length === 0 ? '' : ` (via ${chain.join(' -> ')})`;
+      return fail(issues, state.path, `${resolution.reason}${via}`, whole);
+    }
+    if (resolution.secretFile !== undefined) state.secretFiles.push(resolution.secretFile);
+    if (!resolution.text.includes('${')) return resolution.text;
+    return expand(resolution.text, [...chain, name], sources, issues, state);
+  });
+}
+
+/** Reports a failed reference and leaves its text in place. */
+function fail(issues: IssueCollector, path: string, reason: string, whole: string): string {
+  issues.error(path, reason, 'SUBSTITUTION_FAILED');
+  return whole;
+}

@@ -1,0 +1,99 @@
+import { checkServiceTokens } from './checkServiceTokens.js';
+import type { Env } from './env.js';
+import { isLogHealthChecksEnv } from './env.js';
+import type { IssueCollector } from './issues.js';
+import { isRecord } from './keyPath.js';
+import { toDynamicServices } from './toDynamicServices.js';
+import type { ServiceContext } from './toServiceConfig.js';
+import { toServiceConfig } from './toServiceConfig.js';
+import { checkSingleKind } from './toSourceCredentials.js';
+import type { AwsDefaults, Config, ServiceConfig } from './types.js';
+
+export interface ToConfigContext {
+  readonly file: string;
+  readonly env: Env;
+  readonly issues: IssueCollector;
+  readonly resolvePath: (raw: string) => string;
+  /** True when the schema found a problem at or below this key path. */
+  readonly isInvalid: (path: string) => boolean;
+}
+
+/**
+ * Builds the Config from a document the schema has checked and filled with defaults, and runs
+ * the rules that need more than one value. Parts the schema already rejected are skipped, so
+ * every remaining finding is a real, separate problem.
+ */
+export function toConfig(
+  document: Readonly<Record<string, unknown>>,
+  context: ToConfigContext,
+): Config {
+  const { issues } = context;
+  const server = record(document.server);
+  const credentials = record(document.credentials);
+  const prometheus = record(record(document.metrics).prometheus);
+  const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
+  const services: ServiceConfig[] = [];
+  if (!context.isInvalid('aws_defaults')) {
+    const serviceContext: ServiceContext = {
+      awsDefaults: awsDefaults.raw,
+      origin: { kind: 'static', file: context.file },
+      issues,
+      resolvePath: context.resolvePath,
+    };
+    for (const [name, block] of Object.entries(record(document.services))) {
+      const path = `services.${name}`;
+      if (!isRecord(block) || context.isInvalid(path)) continue;
+      const service = toServiceConfig(name, block, path, serviceContext);
+      if (service !== undefined) services.push(service);
+    }
+    checkServiceTokens(services, (name) => `services.${name}`, issues);
+  }
+  const metrics = {
+    enabled: prometheus.enabled === true,
+    host: String(prometheus.host),
+    port: Number(prometheus.port),
+  };
+  const port = Number(server.port);
+  if (metrics.enabled && metrics.port !== 0 && metrics.port === port) {
+    issues.error(
+      'metrics.prometheus.port',
+      `must differ from server.port (both are ${port}); use another port or 0 for a free one`,
+    );
+  }
+  return {
+    file: context.file,
+    server: {
+      host: String(server.host),
+      port,
+      debug: server.debug === true,
+      logHealthChecks: server.log_health_checks === true || isLogHealthChecksEnv(context.env),
+    },
+    credentials: {
+      refreshBufferSeconds: Number(credentials.refresh_buffer_seconds),
+      retryDelaySeconds: Number(credentials.retry_delay),
+      requestTimeoutSeconds: Number(credentials.request_timeout),
+    },
+    awsDefaults,
+    services,
+    dynamicServices: toDynamicServices(record(document.dynamic_services), context),
+    metrics,
+  };
+}
+
+/** Keeps the block for dynamic files, with iam_profile.config_file made absolute here. */
+function toAwsDefaults(block: Record<string, unknown>, context: ToConfigContext): AwsDefaults {
+  checkSingleKind(block, 'aws_defaults', context.issues);
+  const profile = block.iam_profile;
+  const raw =
+    isRecord(profile) && typeof profile.config_file === 'string'
+      ? {
+          ...block,
+          iam_profile: { ...profile, config_file: context.resolvePath(profile.config_file) },
+        }
+      : block;
+  return typeof raw.region === 'string' ? { region: raw.region, raw } : { raw };
+}
+
+function record(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {};
+}

@@ -1,0 +1,37 @@
+import type { IssueCollector } from './issues.js';
+import { isRecord, joinKeyPath } from './keyPath.js';
+import { toAssumeRoleParams } from './toAssumeRoleParams.js';
+import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
+import type { ServiceConfig, ServiceOrigin } from './types.js';
+
+/** What normalizing one service needs besides its own block. */
+export interface ServiceContext {
+  /** The main config's `aws_defaults` (schema-valid, config_file already absolute). */
+  readonly awsDefaults: Readonly<Record<string, unknown>>;
+  readonly origin: ServiceOrigin;
+  readonly issues: IssueCollector;
+  /** Resolves a relative path against the directory of the file that defines the service. */
+  readonly resolvePath: (raw: string) => string;
+}
+
+/**
+ * Normalizes one schema-valid service block (static or dynamic alike) and applies the
+ * per-service rules. Returns undefined when a rule failed; the issue is in `context.issues`.
+ */
+export function toServiceConfig(
+  name: string,
+  raw: Readonly<Record<string, unknown>>,
+  path: string,
+  context: ServiceContext,
+): ServiceConfig | undefined {
+  const { issues } = context;
+  const before = issues.issues.length;
+  const own = isRecord(raw.source_credentials) ? raw.source_credentials : {};
+  const sourcePath = joinKeyPath(path, 'source_credentials');
+  checkSingleKind(own, sourcePath, issues);
+  const source = toSourceCredentials(own, context.awsDefaults, sourcePath, context);
+  const roleBlock = isRecord(raw.assumed_role) ? raw.assumed_role : {};
+  const role = toAssumeRoleParams(roleBlock, joinKeyPath(path, 'assumed_role'), issues);
+  if (source === undefined || issues.issues.length > before) return undefined;
+  return { name, authToken: String(raw.auth_token), source, role, origin: context.origin };
+}
