@@ -126,7 +126,7 @@ describe.skipIf(!moto.available)('GET /v1/credentials against moto STS', () => {
 
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toBe('application/json');
-      expect((await response.json()).code).toBe('NOT_FOUND');
+      expect(((await response.json()) as { code: string }).code).toBe('NOT_FOUND');
     },
   );
 
