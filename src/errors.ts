@@ -25,7 +25,6 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 'The path exists but not for this method (405).',
   BAD_REQUEST: 'The request is malformed (400).',
   NOT_READY: 'GET /ready: some services have no usable credentials yet (503).',
-  SHUTTING_DOWN: 'credproxy is draining after SIGTERM and takes no new work (503).',
   // Credentials unavailable (503): transient, retried in the background.
   CREDENTIALS_PENDING: 'The first AssumeRole for this service has not completed yet.',
   STS_THROTTLED: 'STS throttled the AssumeRole call; credproxy retries with backoff.',

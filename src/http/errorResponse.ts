@@ -20,7 +20,6 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   METHOD_NOT_ALLOWED: 405,
   BAD_REQUEST: 400,
   NOT_READY: 503,
-  SHUTTING_DOWN: 503,
   INTERNAL: 500,
 };
 
