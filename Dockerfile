@@ -1,0 +1,66 @@
+# credproxy container image.
+#
+#   docker build -t credproxy .
+#   docker run --rm -v "$PWD/config.yaml:/credproxy/config.yaml:ro" credproxy --validate-only
+#
+# test/packaging/image.test.ts replays this file without a Docker engine (every stage, in
+# temporary directories) and takes the entrypoint and health check from it, so keep the RUN
+# lines to the npm commands and user set-up that test understands.
+
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- build: the full dependency tree and the TypeScript compiler ---------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# No dependency needs an install script to compile (esbuild's only checks its binary).
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# --- deps: production dependencies only, from the same lockfile -----------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+# --- runtime -------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+LABEL org.opencontainers.image.title="credproxy" \
+      org.opencontainers.image.description="Assumes one IAM role per workload and serves the credentials on the ECS container credential endpoint." \
+      org.opencontainers.image.licenses="MPL-2.0"
+
+# uid/gid 1338 as in the original image, so existing volume permissions keep working. No home
+# directory is created: the root filesystem may be read-only; mount ~/.aws at
+# /home/credproxy/.aws for iam_profile.
+RUN groupadd --system --gid 1338 credproxy \
+ && useradd --system --uid 1338 --gid 1338 --home-dir /home/credproxy --no-create-home \
+      --shell /usr/sbin/nologin credproxy \
+ && mkdir -p /credproxy/dynamic
+
+ENV NODE_ENV=production \
+    HOME=/home/credproxy \
+    CREDPROXY_CONFIG_FILE=/credproxy/config.yaml
+
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY schema ./schema
+COPY tooling/healthcheck.mjs ./healthcheck.mjs
+
+USER 1338:1338
+# 1338: the credential endpoint. 9090: Prometheus metrics (both bind 127.0.0.1 by default).
+EXPOSE 1338 9090
+
+# Plain node, no curl: GET http://127.0.0.1:1338/health with a timeout, exit 0 on 200.
+# Set CREDPROXY_HEALTHCHECK_URL when server.port is not 1338.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "/app/healthcheck.mjs"]
+
+# Exec form: node is PID 1 and receives SIGTERM itself; credproxy drains and exits 0 on it.
+# Arguments to `docker run IMAGE ...` replace CMD only, so `docker run IMAGE --validate-only`
+# validates /credproxy/config.yaml (CREDPROXY_CONFIG_FILE).
+ENTRYPOINT ["node", "/app/dist/main.js"]
+CMD ["--config", "/credproxy/config.yaml"]
