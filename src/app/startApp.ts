@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { createRoleAssumer } from '../aws/createRoleAssumer.js';
+import type { Env } from '../config/env.js';
 import type { LoadedConfig, LogLevel, ServiceConfig } from '../config/types.js';
 import { createCredentialCache } from '../credentials/createCredentialCache.js';
 import { systemClock } from '../credentials/types.js';
@@ -12,6 +13,7 @@ import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createLogger } from '../observability/createLogger.js';
 import { createMetrics } from '../observability/createMetrics.js';
 import { VERSION } from '../version.js';
+import { createServiceSource } from './createServiceSource.js';
 import { close, isLoopbackHost, listen } from './listen.js';
 
 /** What the process shell hands the app. Resolved by the CLI; the app reads no environment. */
@@ -24,6 +26,8 @@ export interface StartAppOptions {
   readonly reloadConfig: () => Promise<LoadedConfig>;
   /** Where log lines go; defaults to stdout. Tests pass a sink to capture them. */
   readonly logDestination?: NodeJS.WritableStream;
+  /** The environment for substitutions in dynamic service files (the CLI passes process.env). */
+  readonly env?: Env;
 }
 
 /** A started credproxy: both listeners open; initial credentials are being fetched. */
@@ -92,7 +96,8 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     );
     return fresh;
   };
-  applyServices(config.services);
+  const source = createServiceSource(config, options.env ?? {}, logger, metrics);
+  applyServices(await source.load());
 
   const httpLogger = logger.child({ component: 'http' });
   const server: Server = createCredentialServer(
@@ -131,7 +136,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   } catch (error) {
     cache.stop();
     assumer.destroy();
-    await close(server, 0);
+    await Promise.all([close(server, 0), metricsServer ? close(metricsServer, 0) : undefined]);
     throw error;
   }
   warnIfExposed(
@@ -146,10 +151,19 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     {
       credentialsUrl,
       metricsUrl,
-      services: config.services.map((s) => s.name),
+      services: [...cache.table().byName.keys()],
     },
     `credproxy ${VERSION} listening on ${credentialsUrl}`,
   );
+
+  source.watch(async (services) => {
+    const fresh = applyServices(services);
+    logger.info(
+      { services: services.map((s) => s.name), refetching: fresh.length },
+      'services updated from dynamic files',
+    );
+    await cache.prime(fresh);
+  });
 
   const primed = cache.prime().then(() => {
     const notReady = [...cache.table().byName.values()]
@@ -182,10 +196,11 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         );
       }
       logHealthChecks = loaded.config.server.logHealthChecks;
-      const fresh = applyServices(loaded.config.services);
+      const services = await source.reconfigure(loaded.config);
+      const fresh = applyServices(services);
       metrics?.recordConfigReload('success', 'main');
       logger.info(
-        { services: loaded.config.services.map((s) => s.name), refetching: fresh.length },
+        { services: services.map((s) => s.name), refetching: fresh.length },
         'config reloaded',
       );
       await cache.prime(fresh);
@@ -194,6 +209,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       if (draining) return;
       draining = true;
       logger.info({}, 'draining: finishing in-flight requests');
+      await source.close();
       await Promise.all([
         close(server, DRAIN_GRACE_MS),
         metricsServer ? close(metricsServer, 0) : Promise.resolve(),

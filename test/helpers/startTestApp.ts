@@ -32,7 +32,11 @@ export interface TestApp {
   metric(name: string, labels: Record<string, string>): Promise<number>;
 }
 
-export async function startTestApp(config: Config, logLevel: LogLevel = 'debug'): Promise<TestApp> {
+export async function startTestApp(
+  config: Config,
+  logLevel: LogLevel = 'debug',
+  env: Record<string, string | undefined> = {},
+): Promise<TestApp> {
   const logs = new LogSink();
   let next: LoadedConfig = { config, warnings: [] };
   const app = await startApp({
@@ -41,6 +45,7 @@ export async function startTestApp(config: Config, logLevel: LogLevel = 'debug')
     pretty: false,
     reloadConfig: async () => next,
     logDestination: logs,
+    env,
   });
   return {
     app,

@@ -1,0 +1,92 @@
+import type { ServiceConfig } from './types.js';
+
+/** The last valid definition of one dynamic file, and when the file was first seen. */
+export interface DynamicFileServices {
+  readonly file: string;
+  /** Increases with the moment the file was first loaded: the older file owns a clashing name. */
+  readonly order: number;
+  readonly services: readonly ServiceConfig[];
+}
+
+/** A dynamic service left out of the served set, and why. Never holds a token. */
+export interface ServiceConflict {
+  readonly file: string;
+  readonly service: string;
+  readonly reason: 'static_name' | 'dynamic_name' | 'token';
+  /** The static config file, the owning dynamic file, or the service that holds the token. */
+  readonly owner: string;
+}
+
+export interface MergedServices {
+  readonly services: readonly ServiceConfig[];
+  readonly conflicts: readonly ServiceConflict[];
+}
+
+/**
+ * The served set: static services always, then each dynamic file's services in the order the
+ * files were first seen. A static name can never be shadowed; between two files the older owns
+ * a name, and the younger's definition takes over when the owner goes away (the merge is
+ * recomputed from the files on every change). A token already in use is never given to a
+ * second service.
+ */
+export function mergeServices(
+  staticServices: readonly ServiceConfig[],
+  files: readonly DynamicFileServices[],
+): MergedServices {
+  const staticNames = new Map(staticServices.map((s) => [s.name, s.origin.file]));
+  const owners = new Map<string, string>();
+  const tokens = new Map(staticServices.map((s) => [s.authToken, s.name]));
+  const services: ServiceConfig[] = [...staticServices];
+  const conflicts: ServiceConflict[] = [];
+
+  for (const entry of [...files].sort((a, b) => a.order - b.order)) {
+    for (const service of entry.services) {
+      const staticFile = staticNames.get(service.name);
+      const owner = owners.get(service.name);
+      const tokenHolder = tokens.get(service.authToken);
+      if (staticFile !== undefined) {
+        conflicts.push({
+          file: entry.file,
+          service: service.name,
+          reason: 'static_name',
+          owner: staticFile,
+        });
+      } else if (owner !== undefined) {
+        conflicts.push({ file: entry.file, service: service.name, reason: 'dynamic_name', owner });
+      } else if (tokenHolder !== undefined) {
+        conflicts.push({
+          file: entry.file,
+          service: service.name,
+          reason: 'token',
+          owner: tokenHolder,
+        });
+      } else {
+        owners.set(service.name, entry.file);
+        tokens.set(service.authToken, service.name);
+        services.push(service);
+      }
+    }
+  }
+  return { services, conflicts };
+}
+
+/**
+ * Services of `candidate` whose token another served service (not from the same file) already
+ * uses. A file with any is rejected as a whole and its previous definition stays in force.
+ */
+export function findTokenClashes(
+  candidate: DynamicFileServices,
+  served: readonly ServiceConfig[],
+): Array<{ service: string; holder: string }> {
+  const holders = new Map<string, string>();
+  for (const service of served) {
+    if (service.origin.kind === 'dynamic' && service.origin.file === candidate.file) continue;
+    holders.set(service.authToken, service.name);
+  }
+  const clashes: Array<{ service: string; holder: string }> = [];
+  for (const service of candidate.services) {
+    const holder = holders.get(service.authToken);
+    if (holder !== undefined) clashes.push({ service: service.name, holder });
+  }
+  return clashes;
+}

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CompiledDirectory, isWatchedFile } from './isWatchedFile.js';
+
+/** One candidate service file: its path and its content's digest (or why it is unreadable). */
+export interface DirectoryFile {
+  readonly file: string;
+  readonly text: string | undefined;
+  readonly digest: string;
+  readonly readError?: string;
+}
+
+/** Folders deeper than this below a watched directory are not read. */
+export const MAX_DEPTH = 4;
+
+/**
+ * Lists and reads every service file below `directory` now. A missing directory is an empty
+ * list: it is reported by the caller and picked up once it appears. Symbolic links to files
+ * are followed (a ConfigMap's files are links into `..data/`); hidden folders are skipped.
+ */
+export async function readDynamicDirectory(
+  directory: CompiledDirectory,
+): Promise<{ exists: boolean; files: DirectoryFile[] }> {
+  const files: DirectoryFile[] = [];
+  let exists = true;
+  async function walk(relative: string, depth: number): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(join(directory.path, relative));
+    } catch (error) {
+      if (depth === 0) exists = !isMissing(error);
+      return;
+    }
+    for (const name of names.sort()) {
+      if (name.startsWith('.')) continue;
+      const rel = relative === '' ? name : `${relative}/${name}`;
+      const full = join(directory.path, rel);
+      const info = await stat(full).catch(() => undefined);
+      if (info?.isDirectory()) {
+        if (depth + 1 < MAX_DEPTH) await walk(rel, depth + 1);
+      } else if (info?.isFile() && isWatchedFile(rel, directory)) {
+        files.push(await readOne(full));
+      }
+    }
+  }
+  await walk('', 0);
+  return { exists, files };
+}
+
+async function readOne(file: string): Promise<DirectoryFile> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return { file, text, digest: createHash('sha256').update(text).digest('base64') };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    return { file, text: undefined, digest: `unreadable:${code}`, readError: code };
+  }
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
