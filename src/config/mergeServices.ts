@@ -69,24 +69,3 @@ export function mergeServices(
   }
   return { services, conflicts };
 }
-
-/**
- * Services of `candidate` whose token another served service (not from the same file) already
- * uses. A file with any is rejected as a whole and its previous definition stays in force.
- */
-export function findTokenClashes(
-  candidate: DynamicFileServices,
-  served: readonly ServiceConfig[],
-): Array<{ service: string; holder: string }> {
-  const holders = new Map<string, string>();
-  for (const service of served) {
-    if (service.origin.kind === 'dynamic' && service.origin.file === candidate.file) continue;
-    holders.set(service.authToken, service.name);
-  }
-  const clashes: Array<{ service: string; holder: string }> = [];
-  for (const service of candidate.services) {
-    const holder = holders.get(service.authToken);
-    if (holder !== undefined) clashes.push({ service: service.name, holder });
-  }
-  return clashes;
-}
