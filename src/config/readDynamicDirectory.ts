@@ -11,13 +11,13 @@ export interface DirectoryFile {
   readonly readError?: string;
 }
 
-/** Folders deeper than this below a watched directory are not read. */
-export const MAX_DEPTH = 4;
+/** Only the directory itself is read, not its subdirectories, as in the original. */
+export const MAX_DEPTH = 1;
 
 /**
  * Lists and reads every service file below `directory` now. A missing directory is an empty
  * list: it is reported by the caller and picked up once it appears. Symbolic links to files
- * are followed (a ConfigMap's files are links into `..data/`); hidden folders are skipped.
+ * are followed (a ConfigMap's files are links into `..data/`).
  */
 export async function readDynamicDirectory(
   directory: CompiledDirectory,

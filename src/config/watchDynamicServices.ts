@@ -57,7 +57,8 @@ export function watchDynamicServices(options: WatchOptions): DynamicWatcher {
 
   const watcher = watch(
     options.directories.map((d) => d.path),
-    { ignoreInitial: true, depth: 4, followSymlinks: true, atomic: false },
+    // depth 0: the directory's own entries, which include a ConfigMap's `..data` link.
+    { ignoreInitial: true, depth: 0, followSymlinks: true, atomic: false },
   );
   watcher.on('all', schedule);
   watcher.on('error', options.onError);
