@@ -48,7 +48,13 @@ export function createRouter(deps: RouterDeps): express.Express {
     const message = deps.draining()
       ? 'credproxy is shutting down'
       : `no usable credentials yet for: ${notReady.join(', ')}`;
-    sendJson(res, 503, { code: 'NOT_READY', message, Code: 'NOT_READY', Message: message, notReady });
+    sendJson(res, 503, {
+      code: 'NOT_READY',
+      message,
+      Code: 'NOT_READY',
+      Message: message,
+      notReady,
+    });
   });
 
   app.use((req, res) => {
