@@ -1,0 +1,124 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { Env } from '../config/env.js';
+import type { LogLevel } from '../config/types.js';
+import { CredproxyError } from '../errors.js';
+import { EXIT_OK, exitCodeForCommander } from './exitCodes.js';
+import { envLogLevel, LOG_LEVELS, toLogLevel } from './logLevel.js';
+import { reportError } from './reportError.js';
+import { runSchema } from './schemaCommand.js';
+import type { Serving, StartApp } from './serveCommand.js';
+import { runServe } from './serveCommand.js';
+import type { OutputFormat } from './validateCommand.js';
+import { runValidate } from './validateCommand.js';
+import { readVersion } from './version.js';
+
+export const DEFAULT_CONFIG_FILE = '/credproxy/config.yaml';
+
+export interface CliContext {
+  /** Arguments after the program name (`process.argv.slice(2)`). */
+  readonly argv: readonly string[];
+  readonly env: Env;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly startApp?: StartApp;
+}
+
+/** Either the process is done (exit with `code`), or the app is serving until a signal. */
+export type CliOutcome =
+  | { readonly kind: 'exit'; readonly code: number }
+  | ({ readonly kind: 'serving' } & Serving);
+
+interface RootOptions {
+  config?: string;
+  validateOnly?: boolean;
+  format?: OutputFormat;
+  logLevel?: LogLevel;
+  dev?: boolean;
+}
+
+/** Parses the command line and runs the command. Never exits the process: main.ts does. */
+export async function runCli(context: CliContext): Promise<CliOutcome> {
+  let outcome: CliOutcome = { kind: 'exit', code: EXIT_OK };
+  let verbose = false;
+  const program = createProgram(context);
+  program.action(async (options: RootOptions) => {
+    if (options.format !== undefined && options.validateOnly !== true) {
+      throw new CredproxyError('USAGE', '--format applies only with --validate-only');
+    }
+    const envLevel = envLogLevel(context.env);
+    const level = options.logLevel ?? (options.dev === true ? 'debug' : envLevel);
+    verbose = level === 'debug' || level === 'trace';
+    const configFile =
+      options.config ?? nonEmpty(context.env.CREDPROXY_CONFIG_FILE) ?? DEFAULT_CONFIG_FILE;
+    if (options.validateOnly === true) {
+      const code = await runValidate({
+        ...context,
+        configFile,
+        format: options.format ?? 'text',
+        verbose,
+      });
+      outcome = { kind: 'exit', code };
+      return;
+    }
+    const serving = await runServe({
+      configFile,
+      env: context.env,
+      logLevelFlag: options.logLevel,
+      dev: options.dev === true,
+      ...(context.startApp === undefined ? {} : { startApp: context.startApp }),
+    });
+    outcome = { kind: 'serving', ...serving };
+  });
+  program
+    .command('schema')
+    .description('print the JSON Schema of the configuration file')
+    .action(() => {
+      outcome = { kind: 'exit', code: runSchema(context.stdout) };
+    });
+  try {
+    await program.parseAsync([...context.argv], { from: 'user' });
+    return outcome;
+  } catch (error) {
+    if (error instanceof CommanderError)
+      return { kind: 'exit', code: exitCodeForCommander(error.code) };
+    return { kind: 'exit', code: reportError(error, { stderr: context.stderr, verbose }) };
+  }
+}
+
+function createProgram(context: CliContext): Command {
+  return new Command('credproxy')
+    .description(
+      'Assume IAM roles with STS and serve the credentials on the ECS container credential endpoint.',
+    )
+    .version(`credproxy ${readVersion()}`, '--version', 'print the version and exit')
+    .addOption(
+      new Option(
+        '--config <file>',
+        `configuration file (env CREDPROXY_CONFIG_FILE, default ${DEFAULT_CONFIG_FILE})`,
+      ),
+    )
+    .option('--validate-only', 'load, substitute and validate the configuration, then exit')
+    .addOption(
+      new Option('--format <format>', 'output of --validate-only').choices(['text', 'json']),
+    )
+    .addOption(
+      new Option(
+        '--log-level <level>',
+        `${LOG_LEVELS.join(', ')} (env CREDPROXY_LOG_LEVEL, default info)`,
+      ).argParser(parseLogLevel),
+    )
+    .option('--dev', 'debug log level and human-readable logs')
+    .exitOverride()
+    .configureOutput({ writeOut: context.stdout, writeErr: context.stderr });
+}
+
+function parseLogLevel(raw: string): LogLevel {
+  const level = toLogLevel(raw);
+  if (level === undefined)
+    throw new InvalidArgumentError(`must be one of ${LOG_LEVELS.join(', ')}`);
+  return level;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === '' ? undefined : value;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The process shell: argv and environment in, signals, exit codes out. The only file that
+ * calls process.exit; everything else returns codes (see cli/exitCodes.ts).
+ */
+import { runCli } from './cli/program.js';
+import { handleSignals } from './cli/signals.js';
+
+const stdout = (text: string): void => {
+  process.stdout.write(text);
+};
+const stderr = (text: string): void => {
+  process.stderr.write(text);
+};
+
+/** Exits once both streams have flushed, so a long JSON result is never cut short. */
+function exitAfterFlush(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const done = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+const outcome = await runCli({ argv: process.argv.slice(2), env: process.env, stdout, stderr });
+if (outcome.kind === 'exit') {
+  exitAfterFlush(outcome.code);
+} else {
+  const verbose = outcome.logLevel === 'debug' || outcome.logLevel === 'trace';
+  handleSignals(outcome.app, process, { exit: exitAfterFlush, stderr, verbose });
+}
