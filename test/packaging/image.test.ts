@@ -14,7 +14,14 @@ import {
   toCopy,
   toMilliseconds,
 } from './dockerfile.js';
-import { imageEnv, runInImage, snapshotTree, startInImage, waitUntil } from './processes.js';
+import {
+  fetchCredentials,
+  imageEnv,
+  runInImage,
+  snapshotTree,
+  startInImage,
+  waitUntil,
+} from './processes.js';
 import {
   apparentSize,
   contextFiles,
@@ -220,13 +227,16 @@ describe('the image, replayed stage by stage without a Docker engine', () => {
 
         const anonymous = await fetch(`http://127.0.0.1:${config.port}/v1/credentials`);
         expect(anonymous.status).toBe(401);
-        const { response, body } = await fetchCredentials(config);
+        const { status, body } = await fetchCredentials(
+          `http://127.0.0.1:${config.port}`,
+          config.token,
+        );
         if (moto) {
-          expect(response.status, server.output()).toBe(200);
+          expect(status, server.output()).toBe(200);
           expect(body.AccessKeyId).toMatch(/^ASIA/);
         } else {
           // No moto on this machine: no source credentials, so a 503 that names why.
-          expect(response.status).toBe(503);
+          expect(status).toBe(503);
           expect(body.code).toBe('NO_SOURCE_CREDENTIALS');
         }
         const metrics = await fetch(`http://127.0.0.1:${config.metricsPort}/metrics`);
@@ -271,21 +281,6 @@ async function configFor(options: { moto?: boolean }): Promise<TestConfig> {
     '',
   ].join('\n');
   return { yaml, token, port, metricsPort };
-}
-
-/** GET /v1/credentials with the token, past the first fetch (CREDENTIALS_PENDING) if need be. */
-async function fetchCredentials(
-  config: TestConfig,
-): Promise<{ response: Response; body: Record<string, unknown> }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const response = await fetch(`http://127.0.0.1:${config.port}/v1/credentials`, {
-      headers: { Authorization: config.token },
-    });
-    const body = (await response.json()) as Record<string, unknown>;
-    if (body.code !== 'CREDENTIALS_PENDING' || Date.now() > deadline) return { response, body };
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Stands for the read-only bind mount of the config at /credproxy/config.yaml. */

@@ -109,3 +109,60 @@ export async function waitUntil(
   }
   return check();
 }
+
+/** A process started directly (not from the replayed image), output kept for messages. */
+export function startProcess(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Running {
+  const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  return { child, output: () => output, exited };
+}
+
+/** Waits until `url` answers 200, or throws after `timeoutMs`. */
+export async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * GET /v1/credentials with `token`, again while the answer is CREDENTIALS_PENDING (the first
+ * STS call has not ended yet), for at most 10 s.
+ */
+export async function fetchCredentials(
+  baseUrl: string,
+  token: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const response = await fetch(`${baseUrl}/v1/credentials`, {
+      headers: { Authorization: token },
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    if (body.code !== 'CREDENTIALS_PENDING' || Date.now() > deadline) {
+      return { status: response.status, body };
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
