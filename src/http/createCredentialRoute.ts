@@ -69,9 +69,14 @@ export function createCredentialRoute(deps: CredentialRouteDeps): Handler {
     headers: Record<string, string> = {},
   ): void {
     const response = toErrorResponse(error, headers);
-    if (deps.draining()) response.headers.Connection = 'close';
-    res.writeHead(response.status, response.headers);
-    res.end(req.method === 'HEAD' ? undefined : response.body);
+    const body = Buffer.from(response.body);
+    const head: Record<string, string | number> = {
+      ...response.headers,
+      'Content-Length': body.length,
+    };
+    if (deps.draining()) head.Connection = 'close';
+    res.writeHead(response.status, head);
+    res.end(req.method === 'HEAD' ? undefined : body);
     finish(req, started, service, result, response.status);
     if (result === 'unavailable' || result === 'error') {
       logger.warn(
