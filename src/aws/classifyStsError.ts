@@ -70,7 +70,7 @@ export function classifyStsError(error: unknown): Classification {
       transient: false,
       message:
         'no source credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) ' +
-        'in credproxy's environment, or configure iam_keys or iam_profile',
+        "in credproxy's environment, or configure iam_keys or iam_profile",
     };
   }
   if (THROTTLING.has(name) || status === 429) {
