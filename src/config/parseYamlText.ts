@@ -1,8 +1,12 @@
-import { parseDocument } from 'yaml';
+import type { Document } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 export type YamlParseOutcome =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly line: number; readonly column: number; readonly reason: string };
+
+/** Aliases a document may expand: stops "billion laughs" documents. */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Parses YAML (or JSON, a subset) without ever echoing the source: the yaml library's messages
@@ -14,11 +18,14 @@ export type YamlParseOutcome =
  * error (PyYAML silently kept the last one, which hides a mistyped service).
  */
 export function parseYamlText(text: string): YamlParseOutcome {
+  const lineCounter = new LineCounter();
+  // uniqueKeys compares every pair of keys in a map: O(n²) on a 10,000-service map, so
+  // duplicates are found below with a Set instead.
   const document = parseDocument(text, {
     version: '1.1',
     merge: true,
-    uniqueKeys: true,
-    prettyErrors: true,
+    uniqueKeys: false,
+    lineCounter,
   });
   const [first] = document.errors;
   if (first !== undefined) {
@@ -30,15 +37,39 @@ export function parseYamlText(text: string): YamlParseOutcome {
       reason: toReason(first.message),
     };
   }
+  const duplicate = findDuplicateKey(document);
+  if (duplicate !== undefined) {
+    const { line, col } = lineCounter.linePos(duplicate);
+    return { ok: false, line, column: col, reason: 'duplicate key in a mapping' };
+  }
   try {
     return { ok: true, value: document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch {
-    // toJS throws only when aliases expand past the limit (a "billion laughs" document).
+    // toJS throws only when aliases expand past the limit.
     return { ok: false, line: 1, column: 1, reason: 'aliases expand too many times' };
   }
 }
 
-const MAX_ALIAS_COUNT = 100;
+/** Source offset of the first key that repeats an earlier scalar key of the same mapping. */
+function findDuplicateKey(document: Document): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Map(_key, map) {
+      if (!isMap(map)) return undefined;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          offset = pair.key.range?.[0] ?? 0;
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return offset;
+}
 
 function toReason(message: string): string {
   const cut = message.search(/ at line \d+, column \d+/);

@@ -10,16 +10,16 @@ export const MIN_TOKEN_LENGTH = 32;
  */
 const WEAK_WORDS = new Set(
   (
-    'abc admin api app auth aws cred credproxy creds credential credentials changeme change ' +
-    'default demo dev development example guest hello key letmein local localhost me my pass ' +
-    'passw0rd password prod production qwerty root sample secret secure service staging ' +
-    'super test testing token user welcome'
+    'a abc admin an and api app auth aws cred credproxy creds credential credentials changeme change ' +
+    'default demo dev development example for guest hello key letmein local localhost me my pass ' +
+    'of our passw0rd password prod production qwerty root sample secret secure service staging ' +
+    'super the test testing to token user welcome your'
   ).split(' '),
 );
 
 /** Why `token` is weak, or undefined when it looks like a long random string. Never echoes it. */
 export function weakTokenReason(token: string): string | undefined {
-  if (token.length > 1 && [...token].every((char) => char === token[0])) {
+  if (token.length > 1 && isOneCharacter(token)) {
     return 'is a single repeated character; use a long random string (e.g. openssl rand -hex 32)';
   }
   if (isMadeOfWords(token)) {
@@ -29,6 +29,11 @@ export function weakTokenReason(token: string): string | undefined {
     return `is shorter than ${MIN_TOKEN_LENGTH} characters; use a long random string (e.g. openssl rand -hex 32)`;
   }
   return undefined;
+}
+
+function isOneCharacter(token: string): boolean {
+  for (let i = 1; i < token.length; i++) if (token[i] !== token[0]) return false;
+  return true;
 }
 
 function isMadeOfWords(token: string): boolean {
