@@ -1,0 +1,240 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatConfigIssue } from '../../src/errors.js';
+import { errorOf, parseText, TOKEN } from './configText.js';
+import { useTempDir } from './tempDir.js';
+
+const SECRET = 'Zq8-SUBSTITUTED-SECRET-4471-Zq8-abcdefgh';
+
+/** A one-service config whose auth_token and region are the given raw YAML scalars. */
+function configWith(
+  token: string,
+  region = 'us-east-1',
+  roleArn = 'arn:aws:iam::123456789012:role/A',
+): string {
+  return [
+    `aws_defaults: {region: "${region}"}`,
+    'services:',
+    '  app1:',
+    `    auth_token: "${token}"`,
+    `    assumed_role: {RoleArn: "${roleArn}"}`,
+  ].join('\n');
+}
+
+describe('${fromEnv:...}', () => {
+  it.each([
+    ['a whole value', '${fromEnv:TOKEN}', { TOKEN: SECRET }, SECRET],
+    [
+      'inside a longer string',
+      'pre-${fromEnv:A}-post-padding-padding-padding',
+      { A: 'x1' },
+      'pre-x1-post-padding-padding-padding',
+    ],
+    [
+      'several in one string',
+      '${fromEnv:A}${fromEnv:B}-${fromEnv:A}',
+      { A: SECRET, B: 'b' },
+      `${SECRET}b-${SECRET}`,
+    ],
+    [
+      'the default when unset',
+      '${fromEnv:MISSING:-default-token-abcdefghijklmnopqrstuvwxyz}',
+      {},
+      'default-token-abcdefghijklmnopqrstuvwxyz',
+    ],
+    [
+      'the default when empty, as in the shell',
+      '${fromEnv:EMPTY:-fallback-token-abcdefghijklmnopqrstu}',
+      { EMPTY: '' },
+      'fallback-token-abcdefghijklmnopqrstu',
+    ],
+    ['the variable over its default', '${fromEnv:TOKEN:-unused}', { TOKEN: SECRET }, SECRET],
+    [
+      'a reference nested in a value',
+      '${fromEnv:OUTER}',
+      { OUTER: 'x-${fromEnv:INNER}', INNER: SECRET },
+      `x-${SECRET}`,
+    ],
+    [
+      'unknown tags literally',
+      '${fromVault:x}-and-more-text-to-be-long-enough',
+      {},
+      '${fromVault:x}-and-more-text-to-be-long-enough',
+    ],
+  ])('substitutes %s', (_case, raw, env, expected) => {
+    const { config } = parseText(configWith(raw), { env });
+
+    expect(config.services[0]?.authToken).toBe(expected);
+  });
+
+  it('substitutes in every string value, before validation', () => {
+    const env = { REGION: 'eu-central-2', ARN: 'arn:aws-cn:iam::123456789012:role/A' };
+
+    const { config } = parseText(configWith(TOKEN, '${fromEnv:REGION}', '${fromEnv:ARN}'), { env });
+
+    expect(config.services[0]?.source.region).toBe('eu-central-2');
+    expect(config.services[0]?.role.roleArn).toBe('arn:aws-cn:iam::123456789012:role/A');
+  });
+
+  it('names each missing variable, and reports other problems too', () => {
+    const error = errorOf(configWith('${fromEnv:NO_TOKEN}-${fromEnv:NO_SUFFIX}', 'nowhere'), {
+      env: {},
+    });
+
+    expect(error.code).toBe('SUBSTITUTION_FAILED');
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      '/etc/credproxy/config.yaml: services.app1.auth_token: environment variable NO_TOKEN is not set',
+      '/etc/credproxy/config.yaml: services.app1.auth_token: environment variable NO_SUFFIX is not set',
+      '/etc/credproxy/config.yaml: aws_defaults.region: must be an AWS region name such as us-east-1, eu-central-2, us-gov-west-1 or cn-north-1',
+    ]);
+  });
+
+  it.each([
+    ['a self-reference', { A: '${fromEnv:A}' }, 'substitution loop: ${fromEnv:A} -> ${fromEnv:A}'],
+    [
+      'a two-step loop',
+      { A: 'a${fromEnv:B}', B: 'b${fromEnv:A}' },
+      'substitution loop: ${fromEnv:A} -> ${fromEnv:B} -> ${fromEnv:A}',
+    ],
+  ])('stops %s, naming the chain and no value', (_case, env, message) => {
+    const error = errorOf(configWith('${fromEnv:A}'), { env });
+
+    expect(error.issues.map((issue) => issue.message)).toEqual([message]);
+  });
+
+  it('stops nesting deeper than 10 levels', () => {
+    const env: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) env[`V${i}`] = `\${fromEnv:V${i + 1}}`;
+
+    const error = errorOf(configWith('${fromEnv:V0}'), { env });
+
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      'references nest deeper than 10 levels at ${fromEnv:V10}',
+    ]);
+  });
+
+  it('explains that a reference cannot feed an integer', () => {
+    const text = `${configWith(TOKEN)}\nserver: {port: "\${fromEnv:PORT}"}`;
+
+    const error = errorOf(text, { env: { PORT: '8080' } });
+
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      '/etc/credproxy/config.yaml: server.port: must be an integer (a ${...} reference always yields text)',
+    ]);
+  });
+});
+
+describe('${fromFile:...}', () => {
+  const temp = useTempDir();
+
+  it.each([
+    ['a trailing LF', `${SECRET}\n`, SECRET],
+    ['a trailing CRLF', `${SECRET}\r\n`, SECRET],
+    ['several trailing newlines', `${SECRET}\n\n\n`, SECRET],
+    ['no newline', SECRET, SECRET],
+  ])('reads a file with %s, stripping it', (_case, content, expected) => {
+    const file = temp.write('token', content);
+
+    const { config } = parseText(configWith(`\${fromFile:${file}}`));
+
+    expect(config.services[0]?.authToken).toBe(expected);
+  });
+
+  it('resolves a relative path against the config file directory', () => {
+    temp.write('secrets/token', SECRET);
+    const configFile = join(temp.path(), 'config.yaml');
+
+    const { config } = parseText(configWith('${fromFile:secrets/token}'), { file: configFile });
+
+    expect(config.services[0]?.authToken).toBe(SECRET);
+  });
+
+  it.each([
+    ['JSON', 'creds.json', JSON.stringify({ app1: { token: SECRET }, list: ['a', 'b'] })],
+    ['YAML', 'creds.yaml', `app1:\n  token: |\n    ${SECRET}\nlist: [a, b]\n`],
+  ])('reads one key out of a %s file', (_case, name, content) => {
+    const file = temp.write(name, content);
+
+    const { config } = parseText(configWith(`\${fromFile:${file}#app1.token}`));
+
+    expect(config.services[0]?.authToken).toBe(SECRET);
+  });
+
+  it('reports a missing file, a missing key and a key that is not a value, naming each', () => {
+    const creds = temp.write(
+      'creds.json',
+      JSON.stringify({ app1: { token: SECRET, nested: { a: 1 } } }),
+    );
+    const missing = join(temp.path(), 'nope');
+    const text = [
+      `aws_defaults: {region: "\${fromFile:${missing}}"}`,
+      'services:',
+      '  app1:',
+      `    auth_token: "\${fromFile:${creds}#app1.other}"`,
+      `    assumed_role: {RoleArn: "\${fromFile:${creds}#app1.nested}"}`,
+    ].join('\n');
+
+    const error = errorOf(text);
+
+    expect(error.code).toBe('SUBSTITUTION_FAILED');
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      `aws_defaults.region: file ${missing} does not exist`,
+      `services.app1.auth_token: key app1.other not found in file ${creds}`,
+      `services.app1.assumed_role.RoleArn: key app1.nested in file ${creds} holds a mapping, not a single value`,
+    ]);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('reports a directory given as a file', () => {
+    const error = errorOf(configWith(`\${fromFile:${temp.path()}}`));
+
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      `${temp.path()} is a directory, not a file`,
+    ]);
+  });
+
+  it('warns, naming the file and its mode, when a secret file is readable by group or others', () => {
+    const file = temp.write('token', SECRET, 0o644);
+
+    const { warnings } = parseText(configWith(`\${fromFile:${file}}`));
+
+    expect(warnings).toEqual([
+      {
+        file: '/etc/credproxy/config.yaml',
+        path: 'services.app1.auth_token',
+        message: `secret file ${file} is readable by group or others (mode 0644); restrict it, e.g. chmod 600 ${file}`,
+      },
+    ]);
+  });
+
+  it.each([0o600, 0o400])('does not warn about a secret file with mode %o', (mode) => {
+    const file = temp.write('token', SECRET, mode);
+
+    const { warnings } = parseText(configWith(`\${fromFile:${file}}`));
+
+    expect(warnings).toEqual([]);
+  });
+
+  it('does not warn about a shared file that feeds no secret', () => {
+    const file = temp.write('role', 'arn:aws:iam::123456789012:role/A\n', 0o644);
+
+    const { warnings } = parseText(configWith(TOKEN, 'us-east-1', `\${fromFile:${file}}`));
+
+    expect(warnings).toEqual([]);
+  });
+
+  it('follows a reference found inside a file and detects a loop through files', () => {
+    const inner = temp.write('inner', SECRET);
+    const outer = temp.write('outer', `\${fromFile:${inner}}`);
+    const loop = temp.write('loop', 'x');
+    temp.write('loop', `\${fromFile:${loop}}`);
+
+    const { config } = parseText(configWith(`\${fromFile:${outer}}`));
+    const error = errorOf(configWith(`\${fromFile:${loop}}`));
+
+    expect(config.services[0]?.authToken).toBe(SECRET);
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      `substitution loop: \${fromFile:${loop}} -> \${fromFile:${loop}}`,
+    ]);
+  });
+});
