@@ -1,7 +1,10 @@
 import type { IssueCollector } from './issues.js';
-import { joinKeyPath } from './keyPath.js';
+import { isRecord, joinKeyPath } from './keyPath.js';
 import { weakTokenReason } from './tokenStrength.js';
 import type { ServiceConfig } from './types.js';
+
+/** What token checks need of a service: its name and token, even if the rest is invalid. */
+export type TokenHolder = Pick<ServiceConfig, 'name' | 'authToken'>;
 
 /** A service whose token another service already uses. Names only, never the token. */
 export interface DuplicateToken {
@@ -14,7 +17,7 @@ export interface DuplicateToken {
  * One pass over a map, so 10,000 services cost 10,000 lookups. The watcher of dynamic files
  * uses this across files too.
  */
-export function findDuplicateTokens(services: readonly ServiceConfig[]): DuplicateToken[] {
+export function findDuplicateTokens(services: readonly TokenHolder[]): DuplicateToken[] {
   const holders = new Map<string, string>();
   const duplicates: DuplicateToken[] = [];
   for (const service of services) {
@@ -30,7 +33,7 @@ export function findDuplicateTokens(services: readonly ServiceConfig[]): Duplica
  * are warnings. `pathOf` gives the key path of a service's block, e.g. `services.app1`.
  */
 export function checkServiceTokens(
-  services: readonly ServiceConfig[],
+  services: readonly TokenHolder[],
   pathOf: (name: string) => string,
   issues: IssueCollector,
 ): void {
@@ -44,4 +47,22 @@ export function checkServiceTokens(
     const reason = weakTokenReason(service.authToken);
     if (reason !== undefined) issues.warn(joinKeyPath(pathOf(service.name), 'auth_token'), reason);
   }
+}
+
+/**
+ * The token of every service block whose auth_token passed the schema, whether or not the
+ * rest of the block did: a duplicate is reported even next to other problems.
+ */
+export function tokenHoldersOf(
+  blocks: Readonly<Record<string, unknown>>,
+  pathOf: (name: string) => string,
+  isInvalid: (path: string) => boolean,
+): TokenHolder[] {
+  const holders: TokenHolder[] = [];
+  for (const [name, block] of Object.entries(blocks)) {
+    const token = isRecord(block) ? block.auth_token : undefined;
+    if (typeof token !== 'string' || isInvalid(joinKeyPath(pathOf(name), 'auth_token'))) continue;
+    holders.push({ name, authToken: token });
+  }
+  return holders;
 }

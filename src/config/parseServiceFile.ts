@@ -1,5 +1,5 @@
 import { basename, dirname, extname, resolve } from 'node:path';
-import { checkServiceTokens } from './checkServiceTokens.js';
+import { checkServiceTokens, tokenHoldersOf } from './checkServiceTokens.js';
 import { deepFreeze } from './deepFreeze.js';
 import type { Env } from './env.js';
 import type { FileReader } from './fileReader.js';
@@ -74,7 +74,7 @@ export function parseServiceFile(
     const service = toServiceConfig(name, block, pathOf(name), context);
     if (service !== undefined) services.push(service);
   }
-  checkServiceTokens(services, pathOf, issues);
+  checkServiceTokens(tokenHoldersOf(blocks, pathOf, isInvalid), pathOf, issues);
   if (issues.hasErrors()) throw issues.toError();
   return deepFreeze({ services, warnings: issues.warnings });
 }

@@ -102,6 +102,11 @@ function describe(
     case 'type':
       return { path, message: typeMessage(String(params.type), fromSubstitution) };
   }
+  if (error.keyword === 'minLength' && params.limit === 1) {
+    // ${fromEnv:X} with X set to '' is the usual way to get here.
+    const why = fromSubstitution ? ' (its ${...} reference produced an empty value)' : '';
+    return { path, message: `must not be empty${why}` };
+  }
   const defMessage = DEF_MESSAGES[defName(schemaPath)];
   if (defMessage !== undefined) return { path, message: defMessage };
   return { path, message: keywordMessage(error.keyword, params, error.parentSchema) };

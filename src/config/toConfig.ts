@@ -1,4 +1,4 @@
-import { checkServiceTokens } from './checkServiceTokens.js';
+import { checkServiceTokens, tokenHoldersOf } from './checkServiceTokens.js';
 import type { Env } from './env.js';
 import { isLogHealthChecksEnv } from './env.js';
 import type { IssueCollector } from './issues.js';
@@ -46,8 +46,10 @@ export function toConfig(
       const service = toServiceConfig(name, block, path, serviceContext);
       if (service !== undefined) services.push(service);
     }
-    checkServiceTokens(services, (name) => `services.${name}`, issues);
   }
+  const pathOf = (name: string): string => `services.${name}`;
+  const holders = tokenHoldersOf(record(document.services), pathOf, context.isInvalid);
+  checkServiceTokens(holders, pathOf, issues);
   const metrics = {
     enabled: prometheus.enabled === true,
     host: String(prometheus.host),

@@ -19,16 +19,22 @@ try {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, ['dist/main.js', '--config', file, '--validate-only'], {
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['dist/main.js', '--config', file, '--validate-only'],
+      {
+        encoding: 'utf8',
+      },
+    );
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== 0) throw new Error(`exit ${result.status}: ${result.stderr}`);
     times.push(ms);
     console.log(`run ${run + 1}: ${ms.toFixed(0)} ms`);
   }
   const sorted = [...times].sort((a, b) => a - b);
-  console.log(`median of ${runs} runs, ${count} services: ${sorted[Math.floor(runs / 2)]?.toFixed(0)} ms`);
+  console.log(
+    `median of ${runs} runs, ${count} services: ${sorted[Math.floor(runs / 2)]?.toFixed(0)} ms`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
