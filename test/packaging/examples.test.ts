@@ -188,6 +188,70 @@ describe('examples/quickstart', () => {
   }, 30_000);
 });
 
+describe('examples/kubernetes', () => {
+  const dir = join(EXAMPLES_DIR, 'kubernetes');
+  const deployment = parse(readFileSync(join(dir, 'deployment.yaml'), 'utf8'));
+  const kustomization = parse(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
+  const config = parse(readFileSync(join(dir, 'config.yaml'), 'utf8'));
+  const pod = deployment.spec.template;
+  const sidecar = pod.spec.initContainers.find((c: { name: string }) => c.name === 'credproxy');
+  const apps: {
+    name: string;
+    env: { name: string; value: string }[];
+    volumeMounts: { name: string; mountPath: string }[];
+  }[] = pod.spec.containers;
+
+  it('runs credproxy as a hardened native sidecar with exec probes on /health and /ready', () => {
+    const probe = (name: string) => sidecar[name].exec.command.join(' ');
+
+    expect(sidecar.restartPolicy).toBe('Always');
+    expect(sidecar.args).toEqual(['--config', '/credproxy/config.yaml']);
+    expect(sidecar.securityContext).toMatchObject({
+      runAsUser: 1338,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(probe('livenessProbe')).toBe('node /app/healthcheck.mjs http://127.0.0.1:1338/health');
+    expect(probe('startupProbe')).toBe('node /app/healthcheck.mjs http://127.0.0.1:1338/health');
+    expect(probe('readinessProbe')).toBe('node /app/healthcheck.mjs http://127.0.0.1:1338/ready');
+    expect(config.server).toEqual({ host: '127.0.0.1', port: 1338 });
+  });
+
+  it('gives each app FULL_URI and its own token file, and keeps IRSA out of the apps', () => {
+    const names = apps.map((app) => app.name);
+
+    expect(pod.metadata.annotations['eks.amazonaws.com/skip-containers'].split(',')).toEqual(names);
+    for (const app of apps) {
+      const env = Object.fromEntries(app.env.map((e) => [e.name, e.value]));
+      const tokenMount = app.volumeMounts.find((m) =>
+        env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE?.startsWith(`${m.mountPath}/`),
+      );
+      const volume = pod.spec.volumes.find((v: { name: string }) => v.name === tokenMount?.name);
+
+      expect(env.AWS_CONTAINER_CREDENTIALS_FULL_URI, app.name).toBe(
+        'http://127.0.0.1:1338/v1/credentials',
+      );
+      expect(env, app.name).not.toHaveProperty('AWS_CONTAINER_CREDENTIALS_RELATIVE_URI');
+      expect(volume?.secret.items, app.name).toEqual([{ key: app.name, path: 'token' }]);
+    }
+  });
+
+  it('builds its ConfigMaps and Secret from the files in the folder, every dynamic file included', () => {
+    const generator = (name: string) =>
+      kustomization.configMapGenerator.find((g: { name: string }) => g.name === name);
+    const tokens = kustomization.secretGenerator[0].files.map((f: string) => f.split('=')[0]);
+    const dynamicFiles = readdirSync(join(dir, 'dynamic')).map((f) => `dynamic/${f}`);
+
+    expect(generator('credproxy-config').files).toEqual(['config.yaml']);
+    expect(generator('credproxy-dynamic').files.sort()).toEqual(dynamicFiles.sort());
+    expect(tokens.sort()).toEqual(apps.map((app) => app.name).sort());
+    for (const resource of kustomization.resources) {
+      expect(existsSync(join(dir, resource)), resource).toBe(true);
+    }
+  });
+});
+
 describe('examples/metrics', () => {
   it('names only metrics a running credproxy exposes, and charts every credproxy metric', async () => {
     const dir = workspace();
