@@ -16,7 +16,6 @@ export const ERROR_CODES = {
   USAGE: 'The command line is malformed (exit code 2).',
   PORT_IN_USE: 'A listening port is already taken by another process.',
   LISTEN_FAILED: 'A listener could not be opened for another reason.',
-  HEALTHCHECK_FAILED: 'The health probe did not get a healthy answer.',
   // HTTP credential endpoint.
   MISSING_TOKEN: 'The request carries no Authorization header (401).',
   INVALID_TOKEN: 'The Authorization header matches no service (403).',

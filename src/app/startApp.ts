@@ -203,7 +203,12 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
         { services: services.map((s) => s.name), refetching: fresh.length },
         'config reloaded',
       );
-      await cache.prime(fresh);
+      // An operator who fixed a trust policy or source credentials sends SIGHUP: retry every
+      // failing service now instead of after its (up to 30-minute) backoff.
+      const failing = [...cache.table().byName.values()].filter(
+        (entry) => entry.credentials.lastError() !== undefined && !fresh.includes(entry),
+      );
+      await cache.prime([...fresh, ...failing]);
     },
     async stop() {
       if (draining) return;

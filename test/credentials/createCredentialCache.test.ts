@@ -124,6 +124,23 @@ describe('createCredentialCache', () => {
     expect(assumer.calls).toBe(2);
   });
 
+  it('retries a failing service on demand (SIGHUP) despite its backoff, but not within 15 s', async () => {
+    const { cache, assumer, clock } = setup(0);
+    cache.apply([makeService('a')]);
+    assumer.script = [denied()];
+    await cache.prime();
+
+    await clock.advance(10_000);
+    await cache.prime();
+    const tooSoon = assumer.calls;
+    await clock.advance(5_000);
+    await cache.prime();
+
+    expect(tooSoon).toBe(1);
+    expect(assumer.calls).toBe(2);
+    expect(cache.table().byName.get('a')?.credentials.current()).toBeDefined();
+  });
+
   it('shares one STS call among 1,000 concurrent cold requests', async () => {
     const { cache, assumer } = setup();
     cache.apply([makeService('a')]);
