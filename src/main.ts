@@ -25,10 +25,12 @@ function exitAfterFlush(code: number): void {
   process.stderr.write('', done);
 }
 
+const signals = handleSignals(process, { exit: exitAfterFlush, stderr });
 const outcome = await runCli({ argv: process.argv.slice(2), env: process.env, stdout, stderr });
 if (outcome.kind === 'exit') {
   exitAfterFlush(outcome.code);
 } else {
-  const verbose = outcome.logLevel === 'debug' || outcome.logLevel === 'trace';
-  handleSignals(outcome.app, process, { exit: exitAfterFlush, stderr, verbose });
+  signals.attach(outcome.app, {
+    verbose: outcome.logLevel === 'debug' || outcome.logLevel === 'trace',
+  });
 }

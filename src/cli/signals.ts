@@ -12,38 +12,58 @@ export interface SignalSource {
 export interface SignalHandling {
   readonly exit: (code: number) => void;
   readonly stderr: (text: string) => void;
-  readonly verbose: boolean;
+}
+
+export interface SignalControl {
+  /** Hands over the started app; a stop signal that came during start-up applies now. */
+  attach(app: RunningApp, options: { readonly verbose: boolean }): void;
 }
 
 /**
- * SIGTERM/SIGINT stop the app gracefully, then exit 0 (1 if stopping failed); a second one
- * while stopping exits at once with 128 + the signal number. SIGHUP re-reads the config; the
- * app keeps running on the old one if the new one is invalid.
+ * Installed before the app starts, so no signal meets Node's default action (terminate on
+ * SIGTERM/SIGINT/SIGHUP) while it starts. SIGTERM/SIGINT stop the app gracefully, then exit 0
+ * (1 if stopping failed); a second one exits at once with 128 + the signal number. SIGHUP
+ * re-reads the config; the app keeps running on the old one if the new one is invalid.
  */
-export function handleSignals(
-  app: RunningApp,
-  source: SignalSource,
-  handling: SignalHandling,
-): void {
+export function handleSignals(source: SignalSource, handling: SignalHandling): SignalControl {
+  let app: RunningApp | undefined;
+  let verbose = false;
+  let stopRequested = false;
   let stopping = false;
-  const onStop = (signal: StopSignal) => () => {
-    if (stopping) {
-      handling.exit(EXIT_SIGNAL[signal]);
-      return;
-    }
+
+  const stop = (running: RunningApp): void => {
     stopping = true;
-    app.stop().then(
+    running.stop().then(
       () => handling.exit(EXIT_OK),
       (error: unknown) => {
-        reportError(error, handling);
+        reportError(error, { stderr: handling.stderr, verbose });
         handling.exit(EXIT_FAILURE);
       },
     );
   };
+  const onStop = (signal: StopSignal) => () => {
+    if (stopRequested) {
+      handling.exit(EXIT_SIGNAL[signal]);
+      return;
+    }
+    stopRequested = true;
+    if (app !== undefined) stop(app);
+  };
   source.on('SIGTERM', onStop('SIGTERM'));
   source.on('SIGINT', onStop('SIGINT'));
   source.on('SIGHUP', () => {
-    if (stopping) return;
-    app.reload().catch((error: unknown) => reportError(error, handling));
+    // Before start-up completes the config is being read anyway; while stopping it is moot.
+    if (app === undefined || stopRequested) return;
+    app
+      .reload()
+      .catch((error: unknown) => reportError(error, { stderr: handling.stderr, verbose }));
   });
+
+  return {
+    attach(running, options) {
+      app = running;
+      verbose = options.verbose;
+      if (stopRequested && !stopping) stop(running);
+    },
+  };
 }

@@ -59,7 +59,7 @@ describe('credproxy --validate-only on the original documented examples', () => 
     [
       'minimal.yaml',
       'OK: 1 service (my-app)',
-      ['services.my-app.auth_token: is made of common words; ' + WEAK],
+      [`services.my-app.auth_token: is made of common words; ${WEAK}`],
     ],
     ['env-substitution.yaml', 'OK: 1 service (app)', []],
     ['file-injection.yaml', 'OK: 1 service (app)', []],
