@@ -21,11 +21,19 @@ export interface SchemaValidators {
   readonly services: ValidateFunction;
 }
 
+export interface SchemaOptions {
+  /**
+   * Check the schema itself against the JSON Schema meta-schema first. Off at run time: it
+   * costs a third of start-up and the schema is fixed; the schema test turns it on.
+   */
+  readonly validateSchema?: boolean;
+}
+
 let cached: SchemaValidators | undefined;
 
 /** Compiles the schema once per process: compiling costs far more than validating. */
 export function getSchemaValidators(): SchemaValidators {
-  cached ??= compileValidators(readSchema());
+  cached ??= compileValidators(readSchema(), {});
   return cached;
 }
 
@@ -33,22 +41,40 @@ export function readSchemaText(): string {
   return readFileSync(SCHEMA_URL, 'utf8');
 }
 
-function readSchema(): Record<string, unknown> {
+export function readSchema(): Record<string, unknown> {
   return JSON.parse(readSchemaText()) as Record<string, unknown>;
 }
 
-function compileValidators(schema: Record<string, unknown>): SchemaValidators {
+/** Compiles all three validators; the two for dynamic files only when first used. */
+export function compileValidators(
+  schema: Record<string, unknown>,
+  options: SchemaOptions,
+): SchemaValidators {
   // verbose: messages need `parentSchema` (allowed keys, both range ends). The offending
   // `data` it also attaches is never printed.
-  const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strictTypes: false });
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    verbose: true,
+    strictTypes: false,
+    validateSchema: options.validateSchema === true,
+  });
   addFormats(ajv);
   const config = ajv.compile(schema);
   const id = String(schema.$id);
+  let service: ValidateFunction | undefined;
+  let services: ValidateFunction | undefined;
   return {
     schema,
     config,
-    service: ajv.compile({ $ref: `${id}#/$defs/service` }),
-    services: ajv.compile({ $ref: `${id}#/$defs/services` }),
+    get service() {
+      service ??= ajv.compile({ $ref: `${id}#/$defs/service` });
+      return service;
+    },
+    get services() {
+      services ??= ajv.compile({ $ref: `${id}#/$defs/services` });
+      return services;
+    },
   };
 }
 

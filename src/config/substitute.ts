@@ -1,7 +1,7 @@
 import type { FileReader } from './fileReader.js';
 import type { IssueCollector } from './issues.js';
 import type { PathSegment } from './keyPath.js';
-import { isRecord, toKeyPath } from './keyPath.js';
+import { toKeyPath } from './keyPath.js';
 import type { Reference, ReferenceSources } from './resolveReference.js';
 import { describeReference, resolveReference, toReference } from './resolveReference.js';
 
@@ -20,7 +20,7 @@ export interface SubstitutionOptions {
 }
 
 export interface SubstitutionResult {
-  /** A copy of the document with every reference replaced (failed ones left as written). */
+  /** The document with every reference replaced in place (failed ones left as written). */
   readonly value: unknown;
   /** Key paths whose value came, wholly or partly, from a reference: never print them. */
   readonly substitutedPaths: ReadonlySet<string>;
@@ -28,7 +28,8 @@ export interface SubstitutionResult {
 
 /**
  * Replaces `${fromEnv:...}` and `${fromFile:...}` in every string value (keys are left alone),
- * before validation, as the original did. Failures and group/world-readable secret files are
+ * before validation, as the original did. Mutates `document`: callers pass a freshly parsed
+ * one that nothing else holds, so ajv may then fill in defaults on it too. Failures and group/world-readable secret files are
  * reported to `issues`; a failed reference leaves its text in place so validation can go on.
  */
 export function substituteDocument(
@@ -40,26 +41,37 @@ export function substituteDocument(
   const substitutedPaths = new Set<string>();
   const warnedFiles = new Set<string>();
 
-  const walk = (node: unknown, segments: PathSegment[]): unknown => {
+  // One shared path stack, turned into a key path only where a `${` occurs: the walk visits
+  // every node of a 10,000-service document.
+  const segments: PathSegment[] = [];
+  const substitute = (text: string): string => {
+    const path = toKeyPath(segments);
+    const state: ExpandState = { path, secretFiles: [] };
+    const result = expand(text, [], sources, issues, state);
+    substitutedPaths.add(path);
+    const key = segments.at(-1);
+    if (typeof key === 'string' && SECRET_KEYS.has(key)) {
+      for (const file of state.secretFiles) warnIfShared(file, path);
+    }
+    return result;
+  };
+  const visit = (container: Record<string, unknown> | unknown[], key: string | number): void => {
+    const node = (container as Record<string | number, unknown>)[key];
     if (typeof node === 'string') {
-      if (!node.includes('${')) return node;
-      const path = toKeyPath(segments);
-      const state: ExpandState = { path, secretFiles: [] };
-      const text = expand(node, [], sources, issues, state);
-      substitutedPaths.add(path);
-      const key = segments.at(-1);
-      if (typeof key === 'string' && SECRET_KEYS.has(key)) {
-        for (const file of state.secretFiles) warnIfShared(file, path);
-      }
-      return text;
+      if (!node.includes('${')) return;
+      segments.push(key);
+      (container as Record<string | number, unknown>)[key] = substitute(node);
+      segments.pop();
+      return;
     }
-    if (Array.isArray(node)) return node.map((item, index) => walk(item, [...segments, index]));
-    if (isRecord(node)) {
-      const copy: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(node)) copy[key] = walk(value, [...segments, key]);
-      return copy;
-    }
-    return node;
+    if (typeof node !== 'object' || node === null) return;
+    segments.push(key);
+    visitChildren(node);
+    segments.pop();
+  };
+  const visitChildren = (node: object): void => {
+    if (Array.isArray(node)) for (let i = 0; i < node.length; i++) visit(node, i);
+    else for (const child of Object.keys(node)) visit(node as Record<string, unknown>, child);
   };
 
   const warnIfShared = (file: string, path: string): void => {
@@ -80,7 +92,8 @@ export function substituteDocument(
     }
   };
 
-  return { value: walk(document, []), substitutedPaths };
+  if (typeof document === 'object' && document !== null) visitChildren(document);
+  return { value: document, substitutedPaths };
 }
 
 interface ExpandState {

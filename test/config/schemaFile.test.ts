@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { compileValidators, readSchema } from '../../src/config/schemaValidators.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../schema/credproxy.schema.json', import.meta.url), 'utf8'),
@@ -53,5 +54,14 @@ describe('schema/credproxy.schema.json', () => {
     const assumedRole = (schema.$defs as Record<string, Node>).assumedRole;
 
     expect(assumedRole?.additionalProperties).toBe(false);
+  });
+});
+
+describe('compileValidators', () => {
+  it('compiles the schema checked against the draft-07 meta-schema in strict mode', () => {
+    const compile = () => compileValidators(readSchema(), { validateSchema: true });
+
+    expect(compile).not.toThrow();
+    expect(compile().service({})).toBe(false);
   });
 });
