@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isIP } from 'node:net';
+import { isIP, Server as NetServer } from 'node:net';
 import { CredproxyError } from '../errors.js';
 
 /** Open `server` on host:port; a taken port becomes PORT_IN_USE with the config key to change. */
@@ -53,19 +53,33 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-/** Stop accepting, let in-flight requests finish, and cut what is left after `graceMs`. */
+/** Idle keep-alive connections get this long to deliver a request already on the wire. */
+export const IDLE_CLOSE_DELAY_MS = 1_000;
+
+/**
+ * Stop accepting, let in-flight requests finish, and cut what is left after `graceMs`.
+ * `http.Server.close()` in Node 20 destroys idle keep-alive sockets at once, resetting a
+ * request a client has just written on one; `net.Server.close()` only stops accepting. While
+ * draining, every response says `Connection: close`, so busy sockets end on their own, and
+ * sockets still idle after a second are closed.
+ */
 export function close(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
       return;
     }
+    const idle = setTimeout(
+      () => server.closeIdleConnections(),
+      Math.min(IDLE_CLOSE_DELAY_MS, graceMs),
+    );
     const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    idle.unref();
     force.unref();
-    server.close(() => {
+    NetServer.prototype.close.call(server, () => {
+      clearTimeout(idle);
       clearTimeout(force);
       resolve();
     });
-    server.closeIdleConnections();
   });
 }

@@ -119,6 +119,10 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
       version: VERSION,
     }),
   );
+  // While draining, every response (express's too) closes its connection.
+  server.prependListener('request', (_req, res) => {
+    if (draining) res.shouldKeepAlive = false;
+  });
   const metricsServer = metrics ? createMetricsServer(metrics.registry) : undefined;
 
   let credentialsUrl: string;

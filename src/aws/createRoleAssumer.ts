@@ -31,7 +31,13 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
       client = new STSClient({
         region: service.source.region,
         credentials: fromSourceCredentials(service.source),
-        requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+        // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
+        // then block the service's refresh for good.
+        requestHandler: {
+          connectionTimeout: timeoutMs,
+          requestTimeout: timeoutMs,
+          throwOnRequestTimeout: true,
+        },
         // Two attempts: one quick SDK retry absorbs a blip; credproxy's own backoff does the rest.
         maxAttempts: 2,
       });

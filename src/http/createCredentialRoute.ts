@@ -118,6 +118,13 @@ export function createCredentialRoute(deps: CredentialRouteDeps): Handler {
   ): void {
     const address = req.socket.remoteAddress ?? 'unknown';
     if (!deps.limiter.allow(address)) {
+      const refused = deps.limiter.takeReport(address);
+      if (refused !== undefined) {
+        logger.warn(
+          { client: address, code: 'RATE_LIMITED', refused },
+          'failed token attempts over the limit from this address; refusing with 429',
+        );
+      }
       const retryAfter = String(deps.limiter.retryAfterSeconds(address));
       sendError(
         req,

@@ -9,7 +9,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export const HEADERS_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-export const MAX_REQUESTS_PER_SOCKET = 1_000;
+/** How often node enforces the two timeouts above (its default, 30 s, lets a slow socket live 6×). */
+export const CONNECTIONS_CHECK_MS = 1_000;
 /** Node's default; a 64 KB header block gets 431. */
 export const MAX_HEADER_BYTES = 16 * 1024;
 
@@ -27,6 +28,7 @@ export function createCredentialServer(credentialRoute: Handler, router: Handler
       requestTimeout: REQUEST_TIMEOUT_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderSize: MAX_HEADER_BYTES,
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
     },
     (req, res) => {
       const url = req.url ?? '';
@@ -34,7 +36,6 @@ export function createCredentialServer(credentialRoute: Handler, router: Handler
       else router(req, res);
     },
   );
-  server.maxRequestsPerSocket = MAX_REQUESTS_PER_SOCKET;
   server.on('clientError', answerClientError);
   return server;
 }

@@ -9,6 +9,11 @@ export interface FailureLimiter {
   allow(address: string): boolean;
   /** Seconds until `address` has a token again (for Retry-After). */
   retryAfterSeconds(address: string): number;
+  /**
+   * Failures refused for `address` since its last report, when a report is due: at the first
+   * refusal, then at most once per report window. Undefined when nothing is to be logged.
+   */
+  takeReport(address: string): number | undefined;
 }
 
 export interface FailureLimiterOptions {
@@ -19,13 +24,22 @@ export interface FailureLimiterOptions {
   /** Addresses tracked at most; the least recently seen is forgotten first. */
   readonly maxAddresses: number;
   readonly now: () => number;
+  /** A flood is logged at most once per this window, per address. */
+  readonly reportWindowMs?: number;
 }
 
-export const DEFAULT_FAILURE_LIMITS = { burst: 100, refillPerSecond: 10, maxAddresses: 10_000 };
+export const DEFAULT_FAILURE_LIMITS = {
+  burst: 100,
+  refillPerSecond: 10,
+  maxAddresses: 10_000,
+  reportWindowMs: 60_000,
+};
 
 interface Bucket {
   tokens: number;
   updatedMs: number;
+  refusedSinceReport: number;
+  reportedAtMs: number;
 }
 
 export function createFailureLimiter(options: FailureLimiterOptions): FailureLimiter {
@@ -41,7 +55,12 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
       // Re-insert so Map order is least-recently-seen first.
       buckets.delete(address);
     } else {
-      bucket = { tokens: options.burst, updatedMs: now };
+      bucket = {
+        tokens: options.burst,
+        updatedMs: now,
+        refusedSinceReport: 0,
+        reportedAtMs: Number.NEGATIVE_INFINITY,
+      };
       if (buckets.size >= options.maxAddresses) {
         const oldest = buckets.keys().next().value;
         if (oldest !== undefined) buckets.delete(oldest);
@@ -54,7 +73,10 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
   return {
     allow(address) {
       const bucket = refill(address);
-      if (bucket.tokens < 1) return false;
+      if (bucket.tokens < 1) {
+        bucket.refusedSinceReport += 1;
+        return false;
+      }
       bucket.tokens -= 1;
       return true;
     },
@@ -62,6 +84,16 @@ export function createFailureLimiter(options: FailureLimiterOptions): FailureLim
       const bucket = buckets.get(address);
       if (!bucket || bucket.tokens >= 1) return 1;
       return Math.max(1, Math.ceil((1 - bucket.tokens) / options.refillPerSecond));
+    },
+    takeReport(address) {
+      const bucket = buckets.get(address);
+      const now = options.now();
+      if (!bucket || bucket.refusedSinceReport === 0) return undefined;
+      if (now - bucket.reportedAtMs < (options.reportWindowMs ?? 60_000)) return undefined;
+      const refused = bucket.refusedSinceReport;
+      bucket.refusedSinceReport = 0;
+      bucket.reportedAtMs = now;
+      return refused;
     },
   };
 }

@@ -106,14 +106,15 @@ describe.skipIf(!moto.available)('failed-token limiting against a flood', () => 
   it('answers failures normally again once Retry-After has passed, at the refill rate', async () => {
     const address = '127.0.0.6';
     let limited = await getFrom(url, address, 'wrong');
-    for (let i = 0; i <= BURST && limited.status !== 429; i++) {
+    // The bucket refills while we send, so a slow machine needs more than BURST attempts.
+    for (let i = 0; i <= 3 * BURST && limited.status !== 429; i++) {
       limited = await getFrom(url, address, 'wrong');
     }
     await sleep(Number(limited.headers['retry-after']) * 1000 + 100);
     const afterWait = await getFrom(url, address, 'still-wrong');
     const missing = await getFrom(url, address, undefined);
     // Drain what is left, wait one second, count what one second of refill allows.
-    for (let i = 0; i <= BURST; i++) {
+    for (let i = 0; i <= 3 * BURST; i++) {
       if ((await getFrom(url, address, 'drain')).status === 429) break;
     }
     await sleep(1_000);
@@ -207,7 +208,7 @@ describe.skipIf(!moto.available)('failed-token limiting against a flood', () => 
     for (const answer of answers) expect(comparable(answer)).toEqual(comparable(baseline));
   });
 
-  it.fails('logs a flood once per window at info level, not once per request and not never', async () => {
+  it('logs a flood once per window at info level, not once per request and not never', async () => {
     const before = a.t.logs.lines().length;
     for (let i = 0; i < BURST + 200; i++) await getFrom(url, '127.0.0.5', 'flood');
 
