@@ -50,7 +50,11 @@ function toBaseUrl(address: string, port: number): string {
 
 /** Loopback addresses reach only processes in the same network namespace. */
 export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/i.test(host)
+  );
 }
 
 /** Idle keep-alive connections get this long to deliver a request already on the wire. */

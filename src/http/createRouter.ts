@@ -58,10 +58,12 @@ export function createRouter(deps: RouterDeps): express.Express {
   });
 
   app.use((req, res) => {
-    const error = KNOWN_PATHS.has(req.path)
+    // A GET that lands here names a known path in an odd form (absolute URI): that is a 404.
+    const wrongMethod = KNOWN_PATHS.has(req.path) && req.method !== 'GET' && req.method !== 'HEAD';
+    const error = wrongMethod
       ? new CredproxyError('METHOD_NOT_ALLOWED', `${req.path} accepts GET and HEAD only`)
       : new CredproxyError('NOT_FOUND', 'no such path');
-    const extra: Record<string, string> = KNOWN_PATHS.has(req.path) ? { Allow: 'GET, HEAD' } : {};
+    const extra: Record<string, string> = wrongMethod ? { Allow: 'GET, HEAD' } : {};
     send(res, toErrorResponse(error, extra));
   });
 
