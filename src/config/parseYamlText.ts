@@ -1,4 +1,4 @@
-import type { Document } from 'yaml';
+import type { Document, Tags } from 'yaml';
 import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 
 export type YamlParseOutcome =
@@ -25,6 +25,7 @@ export function parseYamlText(text: string): YamlParseOutcome {
     version: '1.1',
     merge: true,
     uniqueKeys: false,
+    customTags: asPyYamlBooleans,
     lineCounter,
   });
   const [first] = document.errors;
@@ -69,6 +70,19 @@ function findDuplicateKey(document: Document): number | undefined {
     },
   });
   return offset;
+}
+
+const BOOL_TAG = 'tag:yaml.org,2002:bool';
+/** PyYAML's YAML 1.1 booleans: unlike the yaml library's, a bare `y` or `n` stays a string. */
+const PYYAML_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PYYAML_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+
+function asPyYamlBooleans(tags: Tags): Tags {
+  return tags.map((tag) => {
+    if (typeof tag !== 'object' || tag.tag !== BOOL_TAG || !('test' in tag) || !tag.test)
+      return tag;
+    return { ...tag, test: tag.test.test('yes') ? PYYAML_TRUE : PYYAML_FALSE };
+  });
 }
 
 function toReason(message: string): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { issueCode } from '../../src/config/issues.js';
+import { parseYamlText } from '../../src/config/parseYamlText.js';
 import { errorOf, FILE, linesOf, parse, parseText, TOKEN, validConfig } from './configText.js';
 
 describe('parseConfig: the whole file', () => {
@@ -78,6 +79,24 @@ describe('parseConfig: the whole file', () => {
       durationSeconds: 1800,
       roleSessionName: 'app1',
     });
+  });
+});
+
+describe('parseYamlText', () => {
+  it.each([
+    ['yes', true],
+    ['On', true],
+    ['TRUE', true],
+    ['no', false],
+    ['OFF', false],
+    ['y', 'y'],
+    ['n', 'n'],
+    ['0777', 511],
+    ['"0777"', '0777'],
+  ])('reads the scalar %s as PyYAML does: %j', (scalar, value) => {
+    const parsed = parseYamlText(`key: ${scalar}\n`);
+
+    expect(parsed).toEqual({ ok: true, value: { key: value } });
   });
 });
 
