@@ -45,8 +45,8 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
     if (options.format !== undefined && options.validateOnly !== true) {
       throw new CredproxyError('USAGE', '--format applies only with --validate-only');
     }
-    const envLevel = envLogLevel(context.env);
-    const level = options.logLevel ?? (options.dev === true ? 'debug' : envLevel);
+    // The flag and --dev beat the environment, so CREDPROXY_LOG_LEVEL is only read without them.
+    const level = options.logLevel ?? (options.dev === true ? 'debug' : envLogLevel(context.env));
     verbose = level === 'debug' || level === 'trace';
     const configFile =
       options.config ?? nonEmpty(context.env.CREDPROXY_CONFIG_FILE) ?? DEFAULT_CONFIG_FILE;

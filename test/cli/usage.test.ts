@@ -41,6 +41,14 @@ describe('credproxy command line', () => {
     );
   });
 
+  it('ignores CREDPROXY_LOG_LEVEL when --log-level is given', () => {
+    const run = runCredproxy(['--config', MINIMAL, '--validate-only', '--log-level', 'info'], {
+      CREDPROXY_LOG_LEVEL: 'loud',
+    });
+
+    expect(run.status).toBe(0);
+  });
+
   it.each([['WARNING'], ['Debug'], ['fatal']])('accepts --log-level %s in any case', (level) => {
     const run = runCredproxy(['--config', MINIMAL, '--validate-only', '--log-level', level]);
 
