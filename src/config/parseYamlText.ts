@@ -11,7 +11,7 @@ const MAX_ALIAS_COUNT = 100;
 /**
  * Parses YAML (or JSON, a subset) without ever echoing the source: the yaml library's messages
  * end with a code frame of the offending line, which may hold a secret, so only the reason
- * before " at line" is kept, with the line and column as numbers.
+ * before " at line" is kept (or fixed wording, see FIXED_REASONS), with the line and column.
  *
  * YAML 1.1 as the original's PyYAML `safe_load` reads it, so existing configs keep their
  * meaning: `yes`/`no`/`on`/`off` are booleans and `<<` merge keys work. Duplicate keys are an
@@ -35,7 +35,7 @@ export function parseYamlText(text: string): YamlParseOutcome {
       ok: false,
       line: position?.line ?? 1,
       column: position?.col ?? 1,
-      reason: toReason(first.message),
+      reason: toReason(first.code, first.message),
     };
   }
   const duplicate = findDuplicateKey(document);
@@ -85,7 +85,19 @@ function asPyYamlBooleans(tags: Tags): Tags {
   });
 }
 
-function toReason(message: string): string {
+/**
+ * Codes whose yaml messages quote document text (a block scalar header, an escape sequence,
+ * an unexpected token): replaced by fixed wording, since that text may be part of a secret.
+ */
+const FIXED_REASONS: Readonly<Record<string, string>> = {
+  UNEXPECTED_TOKEN: 'unexpected text here',
+  BAD_DQ_ESCAPE: 'invalid escape sequence in a double-quoted string',
+  BAD_SCALAR_START: 'a plain value cannot start with this character; quote the value',
+};
+
+function toReason(code: string, message: string): string {
+  const fixed = FIXED_REASONS[code];
+  if (fixed !== undefined) return fixed;
   const cut = message.search(/ at line \d+, column \d+/);
   const reason = (cut === -1 ? message.split('\n')[0] : message.slice(0, cut)) ?? '';
   return reason.trim().replace(/\.$/, '');
