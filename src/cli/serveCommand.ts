@@ -39,6 +39,8 @@ export async function runServe(options: ServeOptions): Promise<Serving> {
     logLevel,
     pretty: options.dev,
     reloadConfig: () => loadConfig(configFile, env),
+    // Dynamic service files are substituted with the same environment as the main config.
+    env,
   });
   return { app, logLevel };
 }
