@@ -54,6 +54,26 @@ describe('createMetrics', () => {
     expect(text).toContain('nodejs_eventloop_lag_seconds');
   });
 
+  it('counts requests per service and result, the same on every scrape', async () => {
+    const metrics = createMetrics('1.2.3');
+    metrics.recordRequest('app', 'success', 0.001);
+    metrics.recordRequest('app', 'success', 0.001);
+    metrics.recordRequest('unknown', 'invalid_token', 0.001);
+
+    const first = await metrics.registry.metrics();
+    const second = await metrics.registry.metrics();
+
+    for (const text of [first, second]) {
+      expect(text).toContain('credproxy_requests_total{service="app",result="success"} 2');
+      expect(text).toContain(
+        'credproxy_requests_total{service="unknown",result="invalid_token"} 1',
+      );
+      expect(text).toContain(
+        'credproxy_request_duration_seconds_count{service="app",result="success"} 2',
+      );
+    }
+  });
+
   it('resolves sub-millisecond request latencies', async () => {
     const metrics = createMetrics('1.2.3');
     metrics.recordRequest('app', 'success', 0.00008);
