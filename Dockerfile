@@ -39,9 +39,12 @@ RUN groupadd --system --gid 1338 credproxy \
       --shell /usr/sbin/nologin credproxy \
  && mkdir -p /credproxy/dynamic
 
+# MALLOC_ARENA_MAX: glibc's per-thread arenas hold freed memory; two are plenty for one event
+# loop and a few libuv threads (docs/benchmarks.md, figure 4).
 ENV NODE_ENV=production \
     HOME=/home/credproxy \
-    CREDPROXY_CONFIG_FILE=/credproxy/config.yaml
+    CREDPROXY_CONFIG_FILE=/credproxy/config.yaml \
+    MALLOC_ARENA_MAX=2
 
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
@@ -62,5 +65,8 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
 # Exec form: node is PID 1 and receives SIGTERM itself; credproxy drains and exits 0 on it.
 # Arguments to `docker run IMAGE ...` replace CMD only, so `docker run IMAGE --validate-only`
 # validates /credproxy/config.yaml (CREDPROXY_CONFIG_FILE).
-ENTRYPOINT ["node", "/app/dist/main.js"]
+# --max-semi-space-size=2: priming many services grows V8's young generation to 32 MB, which
+# then stays resident; 2 MB semi-spaces keep RSS about 25 MB lower at 1,000 services with no
+# measurable cost on the hot path (docs/benchmarks.md, figure 4).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/main.js"]
 CMD ["--config", "/credproxy/config.yaml"]

@@ -48,6 +48,7 @@ describe('Dockerfile', () => {
     expect(onlyInstruction(runtime, 'EXPOSE').args).toBe('1338 9090');
     expect(JSON.parse(onlyInstruction(runtime, 'ENTRYPOINT').args)).toEqual([
       'node',
+      '--max-semi-space-size=2',
       '/app/dist/main.js',
     ]);
     expect(JSON.parse(onlyInstruction(runtime, 'CMD').args)).toEqual([
