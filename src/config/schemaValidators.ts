@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
+import { _, Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 /**
@@ -31,10 +33,53 @@ export interface SchemaOptions {
 
 let cached: SchemaValidators | undefined;
 
-/** Compiles the schema once per process: compiling costs far more than validating. */
+/**
+ * The validators, once per process. `npm run build` writes them as plain JavaScript next to
+ * this module (see writeStandaloneValidators.ts), which saves ajv's compile at every start
+ * (a quarter of start-up); without that file, or when it was generated from another schema,
+ * they are compiled here. Both paths use the same options and give the same errors.
+ */
 export function getSchemaValidators(): SchemaValidators {
-  cached ??= compileValidators(readSchema(), {});
+  if (!cached) {
+    const text = readSchemaText();
+    const schema = JSON.parse(text) as Record<string, unknown>;
+    cached = loadStandalone(schema, toSchemaDigest(text)) ?? compileValidators(schema, {});
+  }
   return cached;
+}
+
+/** The generated module's name, next to this one in dist/config/. */
+export const STANDALONE_FILE = 'standaloneValidators.cjs';
+
+export function toSchemaDigest(schemaText: string): string {
+  return createHash('sha256').update(schemaText).digest('hex');
+}
+
+function loadStandalone(
+  schema: Record<string, unknown>,
+  digest: string,
+): SchemaValidators | undefined {
+  let generated: Record<string, unknown>;
+  try {
+    generated = createRequire(import.meta.url)(`./${STANDALONE_FILE}`) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const { config, service, services, schemaDigest } = generated;
+  if (schemaDigest !== digest) return undefined;
+  if (
+    typeof config !== 'function' ||
+    typeof service !== 'function' ||
+    typeof services !== 'function'
+  ) {
+    return undefined;
+  }
+  return {
+    schema,
+    config: config as ValidateFunction,
+    service: service as ValidateFunction,
+    services: services as ValidateFunction,
+  };
 }
 
 export function readSchemaText(): string {
@@ -50,16 +95,7 @@ export function compileValidators(
   schema: Record<string, unknown>,
   options: SchemaOptions,
 ): SchemaValidators {
-  // verbose: messages need `parentSchema` (allowed keys, both range ends). The offending
-  // `data` it also attaches is never printed.
-  const ajv = new Ajv({
-    allErrors: true,
-    useDefaults: true,
-    verbose: true,
-    strictTypes: false,
-    validateSchema: options.validateSchema === true,
-  });
-  addFormats(ajv);
+  const ajv = createAjv({ validateSchema: options.validateSchema === true });
   const config = ajv.compile(schema);
   const id = String(schema.$id);
   let service: ValidateFunction | undefined;
@@ -76,6 +112,26 @@ export function compileValidators(
       return services;
     },
   };
+}
+
+/**
+ * The one ajv configuration, for run-time compiling and for the generated module alike.
+ * verbose: messages need `parentSchema` (allowed keys, both range ends); the offending `data`
+ * it also attaches is never printed.
+ */
+export function createAjv(extra: Options = {}): Ajv {
+  const ajv = new Ajv({
+    allErrors: true,
+    useDefaults: true,
+    verbose: true,
+    strictTypes: false,
+    validateSchema: false,
+    ...extra,
+    // Generated code refers to the format functions by module path, not by closure.
+    code: { ...extra.code, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+  });
+  addFormats(ajv);
+  return ajv;
 }
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
