@@ -1,5 +1,6 @@
 import { createDynamicServices, type RescanReport } from '../config/createDynamicServices.js';
 import type { Env } from '../config/env.js';
+import { toDynamicFilePolicy } from '../config/toDynamicFilePolicy.js';
 import type { Config, ServiceConfig } from '../config/types.js';
 import { SAFETY_RESCAN_MS, watchDynamicServices } from '../config/watchDynamicServices.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -35,6 +36,7 @@ export function createServiceSource(
       staticServices: c.services,
       awsDefaults: c.awsDefaults,
       env,
+      policy: toDynamicFilePolicy(c),
     });
   }
 
@@ -131,6 +133,7 @@ export function createServiceSource(
           staticServices: next.services,
           awsDefaults: next.awsDefaults,
           env,
+          policy: toDynamicFilePolicy(next),
         });
       if (watchChanged) {
         await watcher?.close();

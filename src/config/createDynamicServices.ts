@@ -5,13 +5,21 @@ import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
 import { parseServiceFile } from './parseServiceFile.js';
 import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
-import type { AwsDefaults, ConfigWarning, DynamicDirectory, ServiceConfig } from './types.js';
+import type {
+  AwsDefaults,
+  ConfigWarning,
+  DynamicDirectory,
+  DynamicFilePolicy,
+  ServiceConfig,
+} from './types.js';
 
 export interface DynamicServicesOptions {
   readonly directories: readonly DynamicDirectory[];
   readonly staticServices: readonly ServiceConfig[];
   readonly awsDefaults: AwsDefaults;
   readonly env: Env;
+  /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
+  readonly policy: DynamicFilePolicy;
 }
 
 /** What one rescan found. Holds file paths, service names and messages: never a secret. */
@@ -161,6 +169,7 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
         file: entry.file,
         env: options.env,
         awsDefaults: options.awsDefaults,
+        policy: options.policy,
       });
     } catch (error) {
       if (error instanceof ConfigError) return { error };

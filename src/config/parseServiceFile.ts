@@ -1,5 +1,6 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { checkServiceTokens, tokenHoldersOf } from './checkServiceTokens.js';
+import { createReferenceGuard } from './createReferenceGuard.js';
 import { deepFreeze } from './deepFreeze.js';
 import type { Env } from './env.js';
 import type { FileReader } from './fileReader.js';
@@ -11,7 +12,7 @@ import { resolveConfigPath } from './resolvePath.js';
 import { getSchemaValidators } from './schemaValidators.js';
 import { substituteDocument } from './substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
-import type { AwsDefaults, ConfigWarning, ServiceConfig } from './types.js';
+import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
 import { validateDocument } from './validateDocument.js';
 
 /** Extensions of dynamic service files (case-insensitive), as the original read them. */
@@ -24,7 +25,14 @@ export interface ParseServiceFileOptions {
   /** The main config's aws_defaults (`Config.awsDefaults`). */
   readonly awsDefaults: AwsDefaults;
   readonly files?: FileReader;
+  /**
+   * What the file's `${fromFile:}` and `${fromEnv:}` may read (see `createReferenceGuard`).
+   * Default: nothing, as a dynamic file is less trusted than the main config.
+   */
+  readonly policy?: DynamicFilePolicy;
 }
+
+const READS_NOTHING: DynamicFilePolicy = { secretDirectories: [], allowedEnv: [] };
 
 export interface ParsedServiceFile {
   readonly services: readonly ServiceConfig[];
@@ -46,7 +54,8 @@ export function parseServiceFile(
   const issues = new IssueCollector(file);
   const baseDir = dirname(resolve(file));
   const files = createCachedReader(options.files ?? nodeFileReader);
-  const substituted = substituteDocument(document, { env, files, baseDir }, issues);
+  const guard = createReferenceGuard(options.policy ?? READS_NOTHING);
+  const substituted = substituteDocument(document, { env, files, baseDir, guard }, issues);
   const value = substituted.value as Record<string, unknown>;
   const validators = getSchemaValidators();
   const mapForm = Object.hasOwn(value, 'services');

@@ -1,3 +1,4 @@
+import type { ReferenceGuard } from './createReferenceGuard.js';
 import type { FileReader } from './fileReader.js';
 import { describeReadError } from './fileReader.js';
 import { isRecord } from './keyPath.js';
@@ -13,6 +14,8 @@ export interface ReferenceSources {
   readonly baseDir: string;
   /** Parsed `#key` files by path, so 10,000 references to one secrets file parse it once. */
   readonly parsedFiles?: Map<string, YamlParseOutcome>;
+  /** Set for a dynamic service file: what its references may read. None for the main config. */
+  readonly guard?: ReferenceGuard;
 }
 
 /** One parsed reference: `${fromEnv:NAME}`, `${fromEnv:NAME:-default}`, `${fromFile:/p#a.b}`. */
@@ -58,6 +61,8 @@ export function describeReference(reference: Reference): string {
 export function resolveReference(reference: Reference, sources: ReferenceSources): Resolution {
   if (reference.kind === 'env') {
     if (reference.name === '') return { ok: false, reason: `a \${fromEnv:} reference has no name` };
+    const denied = sources.guard?.checkEnv(reference.name, describeReference(reference));
+    if (denied !== undefined) return { ok: false, reason: denied };
     const value = sources.env[reference.name];
     if (value !== undefined && (value !== '' || reference.fallback === undefined)) {
       return { ok: true, text: value };
@@ -66,9 +71,15 @@ export function resolveReference(reference: Reference, sources: ReferenceSources
     return { ok: false, reason: `environment variable ${reference.name} is not set` };
   }
   if (reference.path === '') return { ok: false, reason: `a \${fromFile:} reference has no path` };
+  let readPath = reference.path;
+  if (sources.guard !== undefined) {
+    const verdict = sources.guard.checkFile(reference.path, describeReference(reference));
+    if (!verdict.ok) return verdict;
+    readPath = verdict.realPath;
+  }
   let text: string;
   try {
-    text = sources.files.readText(reference.path);
+    text = sources.files.readText(readPath);
   } catch (error) {
     return { ok: false, reason: describeReadError(reference.path, error) };
   }

@@ -1,3 +1,4 @@
+import type { ReferenceGuard } from './createReferenceGuard.js';
 import type { FileReader } from './fileReader.js';
 import type { IssueCollector } from './issues.js';
 import type { PathSegment } from './keyPath.js';
@@ -8,6 +9,13 @@ import { describeReference, resolveReference, toReference } from './resolveRefer
 /** Nested references (an env value holding `${fromFile:...}`) expand at most this deep. */
 export const MAX_SUBSTITUTION_DEPTH = 10;
 
+/**
+ * Budget of one string value, nested references included: references that fan out (ten per
+ * file, a few files deep) would otherwise expand exponentially and block the event loop.
+ */
+export const MAX_REFERENCES_PER_VALUE = 100;
+export const MAX_EXPANDED_CHARS = 64 * 1024;
+
 const REFERENCE = /\$\{(fromEnv|fromFile):([^}]*)\}/g;
 
 /** Keys whose value is a secret: a file feeding one must not be readable by group or others. */
@@ -17,6 +25,8 @@ export interface SubstitutionOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly files: FileReader;
   readonly baseDir: string;
+  /** Limits what references may read: set for dynamic service files only. */
+  readonly guard?: ReferenceGuard;
 }
 
 export interface SubstitutionResult {
@@ -46,8 +56,9 @@ export function substituteDocument(
   const segments: PathSegment[] = [];
   const substitute = (text: string): string => {
     const path = toKeyPath(segments);
-    const state: ExpandState = { path, secretFiles: [] };
-    const result = expand(text, [], sources, issues, state);
+    const state: ExpandState = { path, secretFiles: [], references: 0, overBudget: false };
+    const expanded = expand(text, [], sources, issues, state);
+    const result = state.overBudget ? text : expanded;
     substitutedPaths.add(path);
     const key = segments.at(-1);
     if (typeof key === 'string' && SECRET_KEYS.has(key)) {
@@ -99,6 +110,10 @@ export function substituteDocument(
 interface ExpandState {
   readonly path: string;
   readonly secretFiles: string[];
+  /** References resolved so far in this value, at every depth. */
+  references: number;
+  /** Set once the value broke its budget (reported once): nothing more is resolved. */
+  overBudget: boolean;
 }
 
 /** Expands every reference in `text`, then the references inside what they produced. */
@@ -109,25 +124,70 @@ function expand(
   issues: IssueCollector,
   state: ExpandState,
 ): string {
-  return text.replace(REFERENCE, (whole, tag: 'fromEnv' | 'fromFile', body: string) => {
-    const reference: Reference = toReference(tag, body, sources);
-    const name = describeReference(reference);
-    if (chain.includes(name)) {
-      return fail(issues, state.path, `substitution loop: ${[...chain, name].join(' -> ')}`, whole);
-    }
-    if (chain.length >= MAX_SUBSTITUTION_DEPTH) {
-      const reason = `references nest deeper than ${MAX_SUBSTITUTION_DEPTH} levels at ${name}`;
-      return fail(issues, state.path, reason, whole);
-    }
-    const resolution = resolveReference(reference, sources);
-    if (!resolution.ok) {
-      const via = chain.length === 0 ? '' : ` (via ${chain.join(' -> ')})`;
-      return fail(issues, state.path, `${resolution.reason}${via}`, whole);
-    }
-    if (resolution.secretFile !== undefined) state.secretFiles.push(resolution.secretFile);
-    if (!resolution.text.includes('${')) return resolution.text;
-    return expand(resolution.text, [...chain, name], sources, issues, state);
-  });
+  let result = '';
+  let last = 0;
+  for (const match of text.matchAll(REFERENCE)) {
+    const whole = match[0];
+    const tag = match[1] === 'fromEnv' ? 'fromEnv' : 'fromFile';
+    result += text.slice(last, match.index);
+    result += expandOne(whole, tag, match[2] ?? '', chain, sources, issues, state);
+    last = match.index + whole.length;
+    if (state.overBudget) return text;
+    // Checked after every piece, so no level ever holds much more than the budget.
+    if (result.length > MAX_EXPANDED_CHARS) return tooLong(issues, state, text);
+  }
+  result += text.slice(last);
+  return result.length > MAX_EXPANDED_CHARS ? tooLong(issues, state, text) : result;
+}
+
+/** Resolves one reference and expands what it produced. */
+function expandOne(
+  whole: string,
+  tag: 'fromEnv' | 'fromFile',
+  body: string,
+  chain: readonly string[],
+  sources: ReferenceSources,
+  issues: IssueCollector,
+  state: ExpandState,
+): string {
+  const reference: Reference = toReference(tag, body, sources);
+  const name = describeReference(reference);
+  if (chain.includes(name)) {
+    return fail(issues, state.path, `substitution loop: ${[...chain, name].join(' -> ')}`, whole);
+  }
+  if (chain.length >= MAX_SUBSTITUTION_DEPTH) {
+    const reason = `references nest deeper than ${MAX_SUBSTITUTION_DEPTH} levels at ${name}`;
+    return fail(issues, state.path, reason, whole);
+  }
+  state.references += 1;
+  if (state.references > MAX_REFERENCES_PER_VALUE) {
+    const reason = `more than ${MAX_REFERENCES_PER_VALUE} references in one value`;
+    return overBudget(issues, state, reason, whole);
+  }
+  const resolution = resolveReference(reference, sources);
+  if (!resolution.ok) {
+    const via = chain.length === 0 ? '' : ` (via ${chain.join(' -> ')})`;
+    return fail(issues, state.path, `${resolution.reason}${via}`, whole);
+  }
+  if (resolution.secretFile !== undefined) state.secretFiles.push(resolution.secretFile);
+  if (!resolution.text.includes('${')) return resolution.text;
+  return expand(resolution.text, [...chain, name], sources, issues, state);
+}
+
+function tooLong(issues: IssueCollector, state: ExpandState, text: string): string {
+  return overBudget(issues, state, `references expand past ${MAX_EXPANDED_CHARS} characters`, text);
+}
+
+/** Reports a value over its budget, once; every expansion still running in it then stops. */
+function overBudget(
+  issues: IssueCollector,
+  state: ExpandState,
+  reason: string,
+  text: string,
+): string {
+  if (!state.overBudget) issues.error(state.path, reason, 'SUBSTITUTION_FAILED');
+  state.overBudget = true;
+  return text;
 }
 
 /** Reports a failed reference and leaves its text in place. */

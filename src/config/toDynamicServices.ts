@@ -3,9 +3,9 @@ import { isRecord } from './keyPath.js';
 import type { DynamicDirectory, DynamicServicesConfig } from './types.js';
 
 /**
- * Normalizes `dynamic_services`: directories become absolute (relative to the config file),
- * and every include/exclude pattern must compile as a JavaScript regular expression (the
- * original logged and skipped a bad one, so a typo silently widened the filter).
+ * Normalizes `dynamic_services`: directories, watched and secret, become absolute (relative to
+ * the config file), and every include/exclude pattern must compile as a JavaScript regular
+ * expression (the original logged and skipped a bad one, so a typo silently widened the filter).
  */
 export function toDynamicServices(
   block: Readonly<Record<string, unknown>>,
@@ -32,11 +32,17 @@ export function toDynamicServices(
     enabled: block.enabled === true,
     directories,
     reloadIntervalSeconds: Number(block.reload_interval),
+    secretDirectories: stringsOf(block.secret_directories).map((dir) => context.resolvePath(dir)),
+    allowedEnv: stringsOf(block.allowed_env),
   };
 }
 
+function stringsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item) => typeof item === 'string') : [];
+}
+
 function checkPatterns(value: unknown, path: string, issues: IssueCollector): string[] {
-  const patterns = Array.isArray(value) ? value.filter((item) => typeof item === 'string') : [];
+  const patterns = stringsOf(value);
   patterns.forEach((pattern, index) => {
     try {
       new RegExp(pattern);

@@ -91,6 +91,23 @@ export interface DynamicServicesConfig {
   readonly directories: readonly DynamicDirectory[];
   /** `reload_interval`: debounce, seconds. */
   readonly reloadIntervalSeconds: number;
+  /** `secret_directories`, absolute: the only places `${fromFile:}` in a dynamic file may read. */
+  readonly secretDirectories: readonly string[];
+  /** `allowed_env`: the only variables `${fromEnv:}` in a dynamic file may read. */
+  readonly allowedEnv: readonly string[];
+}
+
+/**
+ * What substitution in a dynamic service file may read. Dynamic files are written by less
+ * trusted parties than the main config, whose own references are never limited.
+ */
+export interface DynamicFilePolicy {
+  /** Absolute directories; a `fromFile` target's real path must lie inside one. */
+  readonly secretDirectories: readonly string[];
+  /** Variable names `fromEnv` may read. */
+  readonly allowedEnv: readonly string[];
+  /** Absolute path of the main config file, never readable from a dynamic file. */
+  readonly mainConfigFile?: string;
 }
 
 export interface MetricsConfig {

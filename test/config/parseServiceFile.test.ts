@@ -11,7 +11,8 @@ const DEFAULTS: AwsDefaults = {
 const OTHER_TOKEN = 'Lm3Nx7Pq1Rs5Tv9Wx2Yz6Ab0Cd4Ef8Gh3Ij7Kl';
 
 function parseFile(file: string, text: string, env: Record<string, string> = {}) {
-  return parseServiceFile(text, { file, env, awsDefaults: DEFAULTS });
+  const policy = { secretDirectories: [], allowedEnv: Object.keys(env) };
+  return parseServiceFile(text, { file, env, awsDefaults: DEFAULTS, policy });
 }
 
 function linesOf(file: string, text: string): string[] {
@@ -160,5 +161,35 @@ describe('parseServiceFile', () => {
         message: 'is made of common words; use a long random string (e.g. openssl rand -hex 32)',
       },
     ]);
+  });
+});
+
+describe('parseServiceFile: substitution policy', () => {
+  const text = [
+    'auth_token: ${fromEnv:APP_TOKEN}',
+    'assumed_role: {RoleArn: "arn:aws:iam::123456789012:role/A"}',
+  ].join('\n');
+  const env = { APP_TOKEN: TOKEN };
+
+  it('reads no variable and no file when given no policy', () => {
+    const attempt = () =>
+      parseServiceFile(text, { file: '/dyn/app.yaml', env, awsDefaults: DEFAULTS });
+
+    expect(attempt).toThrow(
+      '/dyn/app.yaml: auth_token: ${fromEnv:APP_TOKEN} is not allowed in a dynamic service file: list the variable in dynamic_services.allowed_env',
+    );
+  });
+
+  it('reads a variable its policy lists', () => {
+    const policy = { secretDirectories: [], allowedEnv: ['APP_TOKEN'] };
+
+    const { services } = parseServiceFile(text, {
+      file: '/dyn/app.yaml',
+      env,
+      awsDefaults: DEFAULTS,
+      policy,
+    });
+
+    expect(services[0]?.authToken).toBe(TOKEN);
   });
 });

@@ -238,3 +238,80 @@ describe('${fromFile:...}', () => {
     ]);
   });
 });
+
+describe('the substitution budget of one value', () => {
+  const temp = useTempDir();
+
+  it('resolves 100 references in one value, nested ones included', () => {
+    const env = { PART: 'ab', FIVE: '${fromEnv:PART}'.repeat(4) };
+    // 20 FIVEs: 20 references, plus the 4 PARTs inside each: 100 in all.
+    const raw = `prefix-${'${fromEnv:FIVE}'.repeat(20)}`;
+
+    const { config } = parseText(configWith(raw), { env });
+
+    expect(config.services[0]?.authToken).toBe(`prefix-${'ab'.repeat(80)}`);
+  });
+
+  it('rejects the 101st reference of a value once, naming the key and no value', () => {
+    const env = { PART: SECRET, FIVE: '${fromEnv:PART}'.repeat(4) };
+    const raw = `prefix-${'${fromEnv:FIVE}'.repeat(20)}\${fromEnv:PART}`;
+
+    const error = errorOf(configWith(raw), { env });
+
+    expect(error.code).toBe('SUBSTITUTION_FAILED');
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      '/etc/credproxy/config.yaml: services.app1.auth_token: more than 100 references in one value',
+    ]);
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it('gives each value its own budget', () => {
+    const env = { PART: 'ab', FIVE: '${fromEnv:PART}'.repeat(4) };
+    const fifty = '${fromEnv:FIVE}'.repeat(10);
+    const text = `${configWith(`t-${fifty}`)}\nx-other: "${fifty}${fifty}"`;
+
+    const { config } = parseText(text, { env });
+
+    expect(config.services[0]?.authToken).toBe(`t-${'ab'.repeat(40)}`);
+  });
+
+  it('accepts 65,536 expanded characters in one value and rejects one more', () => {
+    const half = temp.write('half', 'x'.repeat(32 * 1024));
+    const exact = `\${fromFile:${half}}\${fromFile:${half}}`;
+
+    const fits = parseText(`${configWith(TOKEN)}\nx-big: "${exact}"`);
+    const error = errorOf(`${configWith(TOKEN)}\nx-big: "${exact}!"`);
+
+    expect(fits.config.services).toHaveLength(1);
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      '/etc/credproxy/config.yaml: x-big: references expand past 65536 characters',
+    ]);
+  });
+
+  it('stops a fan-out of references through files quickly, with one message', () => {
+    // Ten references per file, ten files deep: 10^10 references if nothing stopped it.
+    for (let i = 0; i < 10; i++) {
+      const next = join(temp.path(), `fan${i + 1}`);
+      temp.write(`fan${i}`, i === 9 ? SECRET : `\${fromFile:${next}}`.repeat(10));
+    }
+    const started = performance.now();
+
+    const error = errorOf(configWith(`\${fromFile:${join(temp.path(), 'fan0')}}`));
+
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      'more than 100 references in one value',
+    ]);
+  });
+
+  it('stops a wide file quickly, by size, with one message', () => {
+    const wide = temp.write('wide', 'w'.repeat(40_000));
+    const doubling = temp.write('doubling', `\${fromFile:${wide}}\${fromFile:${wide}}`);
+
+    const error = errorOf(configWith(`\${fromFile:${doubling}}`));
+
+    expect(error.issues.map((issue) => issue.message)).toEqual([
+      'references expand past 65536 characters',
+    ]);
+  });
+});

@@ -36,6 +36,8 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
         enabled: true,
         directories: [{ path: dir, includePatterns: [], excludePatterns: [] }],
         reloadIntervalSeconds: 1,
+        secretDirectories: [],
+        allowedEnv: [],
       },
     });
   }

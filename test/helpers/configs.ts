@@ -28,7 +28,13 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
     credentials: { refreshBufferSeconds: 1200, retryDelaySeconds: 60, requestTimeoutSeconds: 5 },
     awsDefaults: { raw: {} },
     services,
-    dynamicServices: { enabled: false, directories: [], reloadIntervalSeconds: 5 },
+    dynamicServices: {
+      enabled: false,
+      directories: [],
+      reloadIntervalSeconds: 5,
+      secretDirectories: [],
+      allowedEnv: [],
+    },
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
     ...overrides,
   };

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 /**
  * Examples read their secrets from /run/secrets/... as they would in a container. To validate
  * them here, an example folder is copied to a temp dir, every `${fromFile:/run/secrets/...}` in its YAML
- * files is moved under that dir, and each secret it names is created there (mode 0600, no
+ * files is moved under that dir (so are secret_directories entries), and each secret it names is created there (mode 0600, no
  * trailing newline), with content shaped like the real thing (keys look like AWS keys).
  */
 export interface ExampleCopy {
@@ -16,6 +16,8 @@ export interface ExampleCopy {
 }
 
 const SECRET_REFERENCE = /\$\{fromFile:(\/run\/secrets\/[^}#]+)/g;
+/** A YAML list item naming a directory under /run/secrets (`dynamic_services.secret_directories`). */
+const SECRET_DIRECTORY = /^(\s*-\s+)(\/run\/secrets(?:\/[^\s#]*)?)\s*$/gm;
 
 export function copyExample(example: string, into: string): ExampleCopy {
   const dir = join(into, 'example');
@@ -31,10 +33,12 @@ export function copyExample(example: string, into: string): ExampleCopy {
       writeFileSync(target, secretContent(path), { mode: 0o600 });
       secrets.set(path, target);
     }
-    const moved = text.replace(
-      SECRET_REFERENCE,
-      (_whole, path: string) => `\${fromFile:${join(secretsRoot, path)}`,
-    );
+    const moved = text
+      .replace(SECRET_REFERENCE, (_whole, path: string) => `\${fromFile:${join(secretsRoot, path)}`)
+      .replace(
+        SECRET_DIRECTORY,
+        (_whole, item: string, path: string) => `${item}${join(secretsRoot, path)}`,
+      );
     writeFileSync(file, moved);
   }
   return { dir, secrets };

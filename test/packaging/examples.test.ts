@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDynamicServices } from '../../src/config/createDynamicServices.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
+import { toDynamicFilePolicy } from '../../src/config/toDynamicFilePolicy.js';
 import { freePort } from '../helpers/moto.js';
 import { copyExample, yamlFiles } from './exampleWorkspace.js';
 import { fetchCredentials, startProcess, waitForHttp } from './processes.js';
@@ -105,6 +106,7 @@ describe('examples/', () => {
       staticServices: config.services,
       awsDefaults: config.awsDefaults,
       env,
+      policy: toDynamicFilePolicy(config),
     });
     const report = await dynamic.rescan();
 

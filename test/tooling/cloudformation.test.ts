@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createDynamicServices } from '../../src/config/createDynamicServices.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
+import { toDynamicFilePolicy } from '../../src/config/toDynamicFilePolicy.js';
 import { freePort, type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasAwsCli, hasBoto3, hasMoto } from '../helpers/requireTool.js';
 import { composeProblems } from '../packaging/composeRules.js';
@@ -188,6 +189,7 @@ describe.skipIf(!ready)('tooling/cloudformation on moto', () => {
       staticServices: config.services,
       awsDefaults: config.awsDefaults,
       env,
+      policy: toDynamicFilePolicy(config),
     });
     const rescan = await dynamic.rescan();
     expect(rescan.rejected).toEqual([]);

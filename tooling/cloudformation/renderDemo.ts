@@ -72,6 +72,8 @@ function renderConfig(stack: StackRoles, first: StackService, options: DemoOptio
       enabled: true,
       directories: [{ path: 'dynamic', include_patterns: ['.*\\.yaml$'] }],
       reload_interval: 2,
+      // The dynamic files read their tokens from here, and may read nothing else.
+      secret_directories: ['tokens'],
     },
   };
   return header([
