@@ -3,9 +3,15 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CompiledDirectory, isWatchedFile } from './isWatchedFile.js';
 
-/** One candidate service file: its path and its content's digest (or why it is unreadable). */
+/**
+ * One candidate service file: its path, its stat identity, and its content's digest (or why it
+ * is unreadable). `unchanged` files were not read: their identity matched the last one seen.
+ */
 export interface DirectoryFile {
   readonly file: string;
+  /** Inode, size, mtime and ctime: any write, rename over or ConfigMap swap changes it. */
+  readonly statKey: string;
+  readonly unchanged: boolean;
   readonly text: string | undefined;
   readonly digest: string;
   readonly readError?: string;
@@ -21,6 +27,7 @@ export const MAX_DEPTH = 1;
  */
 export async function readDynamicDirectory(
   directory: CompiledDirectory,
+  lastStatKey: (file: string) => string | undefined = () => undefined,
 ): Promise<{ exists: boolean; files: DirectoryFile[] }> {
   const files: DirectoryFile[] = [];
   let exists = true;
@@ -40,7 +47,12 @@ export async function readDynamicDirectory(
       if (info?.isDirectory()) {
         if (depth + 1 < MAX_DEPTH) await walk(rel, depth + 1);
       } else if (info?.isFile() && isWatchedFile(rel, directory)) {
-        files.push(await readOne(full));
+        const statKey = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+        files.push(
+          lastStatKey(full) === statKey
+            ? { file: full, statKey, unchanged: true, text: undefined, digest: '' }
+            : await readOne(full, statKey),
+        );
       }
     }
   }
@@ -48,13 +60,21 @@ export async function readDynamicDirectory(
   return { exists, files };
 }
 
-async function readOne(file: string): Promise<DirectoryFile> {
+async function readOne(file: string, statKey: string): Promise<DirectoryFile> {
   try {
     const text = await readFile(file, 'utf8');
-    return { file, text, digest: createHash('sha256').update(text).digest('base64') };
+    const digest = createHash('sha256').update(text).digest('base64');
+    return { file, statKey, unchanged: false, text, digest };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    return { file, text: undefined, digest: `unreadable:${code}`, readError: code };
+    return {
+      file,
+      statKey,
+      unchanged: false,
+      text: undefined,
+      digest: `unreadable:${code}`,
+      readError: code,
+    };
   }
 }
 
