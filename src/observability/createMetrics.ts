@@ -50,7 +50,8 @@ export function createMetrics(version: string): Metrics {
       timer: Histogram.Internal<'service' | 'result'>;
     }
   >();
-  const requests = new Counter({
+  // Registered with the registry; read only through collect().
+  new Counter({
     name: 'credproxy_requests_total',
     help: 'Credential requests by service and result.',
     labelNames: ['service', 'result'],
