@@ -17,6 +17,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build generates the schema validators from it (dist/config/standaloneValidators.cjs).
+COPY schema ./schema
 RUN npm run build
 
 # --- deps: production dependencies only, from the same lockfile -----------------------------
