@@ -1,6 +1,9 @@
-import { createDynamicServices, type RescanReport } from '../config/createDynamicServices.js';
+import {
+  createDynamicServices,
+  type RescanReport,
+  toDynamicServicesOptions,
+} from '../config/createDynamicServices.js';
 import type { Env } from '../config/env.js';
-import { toDynamicFilePolicy } from '../config/toDynamicFilePolicy.js';
 import type { Config, ServiceConfig } from '../config/types.js';
 import { SAFETY_RESCAN_MS, watchDynamicServices } from '../config/watchDynamicServices.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -31,13 +34,7 @@ export function createServiceSource(
   let onChange: ((services: readonly ServiceConfig[]) => Promise<void>) | undefined;
 
   function create(c: Config) {
-    return createDynamicServices({
-      directories: c.dynamicServices.directories,
-      staticServices: c.services,
-      awsDefaults: c.awsDefaults,
-      env,
-      policy: toDynamicFilePolicy(c),
-    });
+    return createDynamicServices(toDynamicServicesOptions(c, env));
   }
 
   function report(result: RescanReport): void {
@@ -127,14 +124,7 @@ export function createServiceSource(
       config = next;
       if (!next.dynamicServices.enabled) dynamic = undefined;
       else if (!dynamic) dynamic = create(next);
-      else
-        dynamic.reconfigure({
-          directories: next.dynamicServices.directories,
-          staticServices: next.services,
-          awsDefaults: next.awsDefaults,
-          env,
-          policy: toDynamicFilePolicy(next),
-        });
+      else dynamic.reconfigure(toDynamicServicesOptions(next, env));
       if (watchChanged) {
         await watcher?.close();
         watcher = undefined;

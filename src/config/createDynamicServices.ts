@@ -5,8 +5,10 @@ import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
 import { parseServiceFile } from './parseServiceFile.js';
 import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
+import { toDynamicFilePolicy } from './toDynamicFilePolicy.js';
 import type {
   AwsDefaults,
+  Config,
   ConfigWarning,
   DynamicDirectory,
   DynamicFilePolicy,
@@ -20,6 +22,17 @@ export interface DynamicServicesOptions {
   readonly env: Env;
   /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
   readonly policy: DynamicFilePolicy;
+}
+
+/** The options for the dynamic services that the main config `config` watches. */
+export function toDynamicServicesOptions(config: Config, env: Env): DynamicServicesOptions {
+  return {
+    directories: config.dynamicServices.directories,
+    staticServices: config.services,
+    awsDefaults: config.awsDefaults,
+    env,
+    policy: toDynamicFilePolicy(config),
+  };
 }
 
 /** What one rescan found. Holds file paths, service names and messages: never a secret. */

@@ -2,9 +2,11 @@ import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDynamicServices } from '../../src/config/createDynamicServices.js';
+import {
+  createDynamicServices,
+  toDynamicServicesOptions,
+} from '../../src/config/createDynamicServices.js';
 import { parseConfig } from '../../src/config/parseConfig.js';
-import { toDynamicFilePolicy } from '../../src/config/toDynamicFilePolicy.js';
 import type { Config } from '../../src/config/types.js';
 
 /**
@@ -65,13 +67,7 @@ describe('configuration attacks through dynamic service files', () => {
   });
 
   function watch(env: Record<string, string> = {}) {
-    return createDynamicServices({
-      directories: config.dynamicServices.directories,
-      staticServices: config.services,
-      awsDefaults: config.awsDefaults,
-      env,
-      policy: toDynamicFilePolicy(config),
-    });
+    return createDynamicServices(toDynamicServicesOptions(config, env));
   }
 
   /** A flat dynamic service file: the service is named after the file. */
@@ -302,13 +298,7 @@ describe('the substitution policy of dynamic service files', () => {
       [...appFile, 'assumed_role: {RoleArn: "arn:aws:iam::123456789012:role/app"}', ''].join('\n'),
     );
     const config = parseConfig(mainText, { file: mainFile, env }).config;
-    const dynamic = createDynamicServices({
-      directories: config.dynamicServices.directories,
-      staticServices: config.services,
-      awsDefaults: config.awsDefaults,
-      env,
-      policy: toDynamicFilePolicy(config),
-    });
+    const dynamic = createDynamicServices(toDynamicServicesOptions(config, env));
     const report = await dynamic.rescan();
     return { report, services: dynamic.services() };
   }

@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createDynamicServices } from '../../src/config/createDynamicServices.js';
+import {
+  createDynamicServices,
+  toDynamicServicesOptions,
+} from '../../src/config/createDynamicServices.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { toDynamicFilePolicy } from '../../src/config/toDynamicFilePolicy.js';
 import { freePort } from '../helpers/moto.js';
 import { copyExample, yamlFiles } from './exampleWorkspace.js';
 import { fetchCredentials, startProcess, waitForHttp } from './processes.js';
@@ -101,13 +103,7 @@ describe('examples/', () => {
     const env = exampleEnv(dir);
     const { config } = await loadConfig(join(copy.dir, 'config.yaml'), env);
 
-    const dynamic = createDynamicServices({
-      directories: config.dynamicServices.directories,
-      staticServices: config.services,
-      awsDefaults: config.awsDefaults,
-      env,
-      policy: toDynamicFilePolicy(config),
-    });
+    const dynamic = createDynamicServices(toDynamicServicesOptions(config, env));
     const report = await dynamic.rescan();
 
     expect(report.rejected).toEqual([]);

@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createDynamicServices } from '../../src/config/createDynamicServices.js';
+import {
+  createDynamicServices,
+  toDynamicServicesOptions,
+} from '../../src/config/createDynamicServices.js';
 import { loadConfig } from '../../src/config/loadConfig.js';
-import { toDynamicFilePolicy } from '../../src/config/toDynamicFilePolicy.js';
 import { freePort, type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasAwsCli, hasBoto3, hasMoto } from '../helpers/requireTool.js';
 import { composeProblems } from '../packaging/composeRules.js';
@@ -184,13 +186,7 @@ describe.skipIf(!ready)('tooling/cloudformation on moto', () => {
     // The dynamic files load as credproxy loads them.
     const env = { PATH: process.env.PATH ?? '', HOME: work };
     const { config } = await loadConfig(join(out, 'config.yaml'), env);
-    const dynamic = createDynamicServices({
-      directories: config.dynamicServices.directories,
-      staticServices: config.services,
-      awsDefaults: config.awsDefaults,
-      env,
-      policy: toDynamicFilePolicy(config),
-    });
+    const dynamic = createDynamicServices(toDynamicServicesOptions(config, env));
     const rescan = await dynamic.rescan();
     expect(rescan.rejected).toEqual([]);
     expect(dynamic.services().map((s) => s.name)).toEqual(['aws-cli', 'boto3', 'js-sdk']);
