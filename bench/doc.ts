@@ -14,6 +14,8 @@ export interface Machine {
   readonly cpuModel: string;
   readonly node: string;
   readonly date: string;
+  /** `git describe --always --dirty` of the tree that was built and measured. */
+  readonly revision: string;
   readonly loadBefore: readonly number[];
   readonly loadAfter: readonly number[];
   readonly durationSeconds: number;
@@ -40,7 +42,9 @@ export function toBenchmarksDoc(figures: readonly FigureResult[], machine: Machi
 \`npm run bench\` builds credproxy and measures it on loopback only; \`npm run bench -- --write\`
 also rewrites this file (the analysis section below is kept). Other flags: \`--only 1,7\`
 (figures to run), \`--rounds N\`, \`--seconds S\` (length of a load round), \`--profile\`
-(credproxy children run with \`--cpu-prof\`; profiles land in \`.bench-tmp/profiles/\`).
+(credproxy children run with \`--cpu-prof\`; profiles land in \`.bench-tmp/profiles/\`, and
+\`node --import tsx bench/profileSummary.ts FILE [TOP] [--callers NAME]\` sums one up by package,
+function and credproxy function including callees).
 moto_server is needed for every figure but 5; without it they are skipped with the reason.
 
 ## How it measures
@@ -55,7 +59,9 @@ moto_server is needed for every figure but 5; without it they are skipped with t
   figure is the median over rounds; for throughput, the median of the per-round ratios.
   Absolute numbers are printed for reference: this machine is shared and noisy.
 - Latency percentiles come from autocannon's per-response times at 10 µs resolution.
-  Server CPU per request is the child's user + system time (from /proc) over 2xx responses.
+  Server CPU per request is the child's user + system time (from /proc) over 2xx responses;
+  bare's divided by credproxy's is the capacity row, less sensitive than throughput to the load
+  generator, which shares the two cores.
 - STS is moto_server on a loopback port; the AssumeRole count is \`credproxy_sts_calls_total\`.
 - The herd (figure 3) connects 1,000 sockets first, then writes one request on each at once.
   credproxy's first AssumeRole is held at a TCP gate in front of moto until credproxy has read
@@ -67,7 +73,8 @@ moto_server is needed for every figure but 5; without it they are skipped with t
 
 ## Latest results
 
-${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.date}; load average
+${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, ${machine.date}, tree
+${machine.revision}; load average
 (1, 5, 15 min) ${load(machine.loadBefore)} before and ${load(machine.loadAfter)} after;
 ${machine.rounds} rounds of ${machine.roundSeconds} s at ${machine.connections} connections;
 the whole run took ${Math.round(machine.durationSeconds)} s.

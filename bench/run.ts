@@ -2,19 +2,24 @@
  * `npm run bench [-- --write] [--only 1,7] [--rounds N] [--seconds S] [--profile]`: measures
  * credproxy on loopback against same-run baselines and prints a table plus one line per figure.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeBenchmarksDoc } from './doc.js';
-import type { BenchContext, FigureResult } from './figure.js';
+import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureHerd } from './figures/herd.js';
 import { measureMemory } from './figures/memory.js';
 import { measureReload } from './figures/reload.js';
-import { reportRotation, startRotationTarget } from './figures/rotation.js';
+import {
+  TITLE as ROTATION_TITLE,
+  reportRotation,
+  startRotationTarget,
+} from './figures/rotation.js';
 import { measureStartToReady } from './figures/startToReady.js';
 import { measureValidate } from './figures/validate.js';
-import { reportWarmGet, startWarmGetTargets } from './figures/warmGet.js';
+import { reportWarmGet, startWarmGetTargets, TITLE as WARM_GET_TITLE } from './figures/warmGet.js';
 import { MAIN_JS, REPO_ROOT, stopAllChildren } from './processes.js';
 import { runSeries } from './series.js';
 import { type Moto, motoMissing, startMoto } from './sts.js';
@@ -128,9 +133,8 @@ async function main(): Promise<number> {
     rmSync(tmpDir, { recursive: true, force: true });
   }
   if (!moto) {
-    for (const id of [1, 7]) {
-      if (selected.has(id)) figures.push(failed(id, new Error(`skipped: ${missing}`)));
-    }
+    if (selected.has(1)) figures.push(skipped(1, WARM_GET_TITLE, missing ?? 'no moto'));
+    if (selected.has(7)) figures.push(skipped(7, ROTATION_TITLE, missing ?? 'no moto'));
   }
   figures.sort((a, b) => a.id - b.id);
 
@@ -144,6 +148,11 @@ async function main(): Promise<number> {
       cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
       node: process.version,
       date: new Date().toISOString().slice(0, 10),
+      revision:
+        spawnSync('git', ['describe', '--always', '--dirty'], {
+          cwd: REPO_ROOT,
+          encoding: 'utf8',
+        }).stdout.trim() || 'unknown',
       loadBefore,
       loadAfter: loadavg(),
       durationSeconds: (Date.now() - startedAt) / 1000,
