@@ -45,6 +45,14 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
   const status = async (token: string) => (await t.get('/v1/credentials', token)).status;
   const until = (token: string, expected: number) =>
     eventually(async () => (await status(token)) === expected, 15_000, 100);
+  /** Wait until at least `count` dynamic reloads ended with `outcome`. */
+  const untilReloads = (outcome: 'success' | 'failure', count: number) =>
+    eventually(
+      async () =>
+        (await t.metric('credproxy_config_reloads_total', { outcome, source: 'dynamic' })) >= count,
+      15_000,
+      100,
+    );
 
   beforeAll(async () => {
     sts = await startMoto();
@@ -167,15 +175,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
     await start();
 
     await writeFile(file, servicesFile({ app: { token: tok('bad'), role: 'not-an-arn' } }));
-    await eventually(
-      async () =>
-        (await t.metric('credproxy_config_reloads_total', {
-          outcome: 'failure',
-          source: 'dynamic',
-        })) === 1,
-      15_000,
-      100,
-    );
+    await untilReloads('failure', 1);
     const rejected = t.logs
       .lines()
       .find(
@@ -196,15 +196,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
     await start();
 
     await writeFile(file, 'services:\n  app: [unclosed\n');
-    await eventually(
-      async () =>
-        (await t.metric('credproxy_config_reloads_total', {
-          outcome: 'failure',
-          source: 'dynamic',
-        })) === 1,
-      15_000,
-      100,
-    );
+    await untilReloads('failure', 1);
 
     expect(await status(tok('good'))).toBe(200);
   });
@@ -216,15 +208,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
     await eventually(() => t.logs.text().includes('dynamic service static1 ignored'), 15_000, 100);
     const shadow = await status(tok('shadow'));
     await unlink(join(dir, 'static1.yaml'));
-    await eventually(
-      async () =>
-        (await t.metric('credproxy_config_reloads_total', {
-          outcome: 'success',
-          source: 'dynamic',
-        })) >= 2,
-      15_000,
-      100,
-    );
+    await untilReloads('success', 2);
 
     expect(shadow).toBe(403);
     expect(await status(tok('static1'))).toBe(200);
@@ -248,15 +232,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
     await start();
 
     await writeFile(join(dir, 'thief.yaml'), servicesFile({ thief: { token: tok('static1') } }));
-    await eventually(
-      async () =>
-        (await t.metric('credproxy_config_reloads_total', {
-          outcome: 'failure',
-          source: 'dynamic',
-        })) === 1,
-      15_000,
-      100,
-    );
+    await untilReloads('failure', 1);
     const body = (await (await t.get('/v1/credentials', tok('static1'))).json()) as {
       RoleArn: string;
     };
