@@ -61,6 +61,9 @@ export function watchDynamicServices(options: WatchOptions): DynamicWatcher {
     { ignoreInitial: true, depth: 0, followSymlinks: true, atomic: false },
   );
   watcher.on('all', schedule);
+  // A change written between the initial load and the watcher being ready raises no event:
+  // one rescan once it is ready closes that window (unchanged files are not even re-read).
+  watcher.on('ready', schedule);
   watcher.on('error', options.onError);
   const safety = setInterval(run, options.safetyRescanMs);
   safety.unref();
