@@ -184,7 +184,7 @@ describe('configuration attacks through dynamic service files', () => {
 
     const report = await dynamic.rescan();
 
-    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(performance.now() - started).toBeLessThan(3_000);
     expect(report.rejected[0]?.code).toBe('SUBSTITUTION_FAILED');
     expect(report.rejected[0]?.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'auth_token: more than 100 references in one value',

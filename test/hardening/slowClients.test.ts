@@ -89,7 +89,8 @@ describe.skipIf(!moto.available)('slow and idle clients', () => {
     );
 
     expect(statuses.every((status) => status === 200)).toBe(true);
-    expect(Math.max(...latencies)).toBeLessThan(500);
+    // Java's read timeout is 1 s: under a slowloris an honest client must stay well within it.
+    expect(Math.max(...latencies)).toBeLessThan(1_000);
     expect(stillOpen).toBe(200);
   }, 15_000);
 
