@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { _, Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 
 /**
  * The JSON Schema in `schema/` is the single source of structure, types, ranges and defaults.
@@ -120,7 +118,12 @@ export function compileValidators(
  * it also attaches is never printed.
  */
 export function createAjv(extra: Options = {}): Ajv {
-  const ajv = new Ajv({
+  // Loaded on demand (both are CommonJS): with the generated validators a start needs neither
+  // the compiler (about 50 ms) nor the format plug-in.
+  const load = createRequire(import.meta.url);
+  const ajvModule = load('ajv') as typeof import('ajv');
+  const addFormats = load('ajv-formats') as (ajv: Ajv) => Ajv;
+  const ajv = new ajvModule.Ajv({
     allErrors: true,
     useDefaults: true,
     verbose: true,
@@ -128,13 +131,10 @@ export function createAjv(extra: Options = {}): Ajv {
     validateSchema: false,
     ...extra,
     // Generated code refers to the format functions by module path, not by closure.
-    code: { ...extra.code, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+    code: { ...extra.code, formats: ajvModule._`require("ajv-formats/dist/formats").fullFormats` },
   });
   addFormats(ajv);
   return ajv;
 }
-
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export type SchemaError = ErrorObject;
