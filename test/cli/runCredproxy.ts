@@ -12,11 +12,21 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `node dist/main.js ...args` to completion with exactly `env` (plus PATH). */
+/**
+ * What every child gets besides PATH: a binary that serves may call STS, so STS points at a
+ * closed loopback port and instance metadata is off. Tests never send traffic off the machine.
+ */
+const OFFLINE_ENV = {
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+/** Runs `node dist/main.js ...args` to completion with exactly `env` (plus PATH, offline). */
 export function runCredproxy(args: readonly string[], env: Record<string, string> = {}): CliRun {
   const result = spawnSync(process.execPath, [MAIN, ...args], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...OFFLINE_ENV, ...env },
     encoding: 'utf8',
     timeout: 20_000,
   });
@@ -30,6 +40,6 @@ export function startCredproxy(
 ): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [MAIN, ...args], {
     cwd: REPO,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...OFFLINE_ENV, ...env },
   });
 }
