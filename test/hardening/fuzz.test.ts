@@ -16,23 +16,10 @@ const TIME_LIMIT_MS = 40_000;
 /** The issue asks for "at least a few thousand generated requests". */
 const MIN_REQUESTS = 3_000;
 
-const KNOWN_METHODS = [
-  'GET',
-  'GET',
-  'GET',
-  'HEAD',
-  'POST',
-  'PUT',
-  'DELETE',
-  'PATCH',
-  'OPTIONS',
-  'TRACE',
-  'CONNECT',
-  'PROPFIND',
-  'get',
-  'BREW',
-  '',
-];
+/** Methods node parses and hands to the routes (GET weighted up). */
+const ROUTED_METHODS = ['GET', 'GET', 'GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'];
+/** Plus the odd ones: CONNECT, WebDAV, lower case, made up, empty. */
+const KNOWN_METHODS = [...ROUTED_METHODS, 'PATCH', 'CONNECT', 'PROPFIND', 'get', 'BREW', ''];
 const KNOWN_PATHS = [
   '/v1/credentials',
   '/v1/credentials',
@@ -136,17 +123,7 @@ const printableArb = fc.stringMatching(/^[!-~][ -~]{0,40}$/);
 /** A well-formed request with a random method, path and headers: it reaches the routes. */
 const wellFormedArb = fc
   .record({
-    method: fc.constantFrom(
-      'GET',
-      'GET',
-      'GET',
-      'HEAD',
-      'POST',
-      'PUT',
-      'DELETE',
-      'OPTIONS',
-      'TRACE',
-    ),
+    method: fc.constantFrom(...ROUTED_METHODS),
     path: fc.oneof(
       { weight: 4, arbitrary: fc.constantFrom('/v1/credentials', '/v1/credentials?a=b&c') },
       { weight: 2, arbitrary: fc.constantFrom(...KNOWN_PATHS) },

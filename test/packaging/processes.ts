@@ -48,17 +48,7 @@ export function startInImage(
     stdio: ['ignore', 'pipe', 'pipe'],
     ...imageIdentity(image),
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
-  return { child, output: () => output, exited };
+  return track(child);
 }
 
 export function runInImage(
@@ -117,17 +107,7 @@ export function startProcess(
   env: Record<string, string>,
 ): Running {
   const child = spawn(command, [...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
-  });
-  return { child, output: () => output, exited };
+  return track(child);
 }
 
 /** Waits until `url` answers 200, or throws after `timeoutMs`. */
@@ -165,4 +145,19 @@ export async function fetchCredentials(
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Keeps a child's stdout and stderr together for messages, and its exit code or signal. */
+function track(child: ChildProcess): Running {
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+  return { child, output: () => output, exited };
 }
