@@ -1,4 +1,4 @@
-import { readSchemaText } from '../config/schemaValidators.js';
+import { readSchemaText } from '../config/schema/schemaValidators.js';
 import { EXIT_OK } from './exitCodes.js';
 
 /** `credproxy schema`: the JSON Schema as shipped, for IDEs (yaml-language-server) and CI. */

@@ -1,7 +1,7 @@
-import type { RunningApp, StartAppOptions } from '../app/startApp.js';
 import type { Env } from '../config/env.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { LogLevel } from '../config/types.js';
+import type { RunningApp, StartAppOptions } from '../sidecar/startApp.js';
 import { resolveLogLevel } from './logLevel.js';
 
 export type StartApp = (options: StartAppOptions) => Promise<RunningApp>;
@@ -33,7 +33,7 @@ export async function runServe(options: ServeOptions): Promise<Serving> {
     env,
     configDebug: loaded.config.server.debug,
   });
-  const startApp = options.startApp ?? (await import('../app/startApp.js')).startApp;
+  const startApp = options.startApp ?? (await import('../sidecar/startApp.js')).startApp;
   const app = await startApp({
     loaded,
     logLevel,

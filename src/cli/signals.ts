@@ -1,4 +1,4 @@
-import type { RunningApp } from '../app/startApp.js';
+import type { RunningApp } from '../sidecar/startApp.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_SIGNAL } from './exitCodes.js';
 import { reportError } from './reportError.js';
 

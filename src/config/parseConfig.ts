@@ -5,12 +5,12 @@ import type { FileReader } from './fileReader.js';
 import { createCachedReader, nodeFileReader } from './fileReader.js';
 import { IssueCollector } from './issues.js';
 import { parseDocumentText } from './parseDocumentText.js';
-import { resolveConfigPath } from './resolvePath.js';
-import { getSchemaValidators } from './schemaValidators.js';
-import { substituteDocument } from './substitute.js';
+import { getSchemaValidators } from './schema/schemaValidators.js';
+import { validateDocument } from './schema/validateDocument.js';
+import { resolveConfigPath } from './substitution/resolvePath.js';
+import { substituteDocument } from './substitution/substitute.js';
 import { toConfig } from './toConfig.js';
 import type { LoadedConfig } from './types.js';
-import { validateDocument } from './validateDocument.js';
 
 export interface ParseConfigOptions {
   /** Path of the config file, as given: it prefixes every message and anchors relative paths. */

@@ -1,6 +1,4 @@
 import { basename, dirname, extname, resolve } from 'node:path';
-import { checkServiceTokens, tokenHoldersOf } from './checkServiceTokens.js';
-import { createReferenceGuard } from './createReferenceGuard.js';
 import { deepFreeze } from './deepFreeze.js';
 import type { Env } from './env.js';
 import type { FileReader } from './fileReader.js';
@@ -8,12 +6,14 @@ import { createCachedReader, nodeFileReader } from './fileReader.js';
 import { fileError, IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import { parseDocumentText } from './parseDocumentText.js';
-import { resolveConfigPath } from './resolvePath.js';
-import { getSchemaValidators } from './schemaValidators.js';
-import { substituteDocument } from './substitute.js';
+import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
+import { getSchemaValidators } from './schema/schemaValidators.js';
+import { validateDocument } from './schema/validateDocument.js';
+import { createReferenceGuard } from './substitution/createReferenceGuard.js';
+import { resolveConfigPath } from './substitution/resolvePath.js';
+import { substituteDocument } from './substitution/substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
-import { validateDocument } from './validateDocument.js';
 
 /** Extensions of dynamic service files (case-insensitive), as the original read them. */
 export const SERVICE_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];

@@ -1,8 +1,8 @@
-import { checkServiceTokens, tokenHoldersOf } from './checkServiceTokens.js';
 import type { Env } from './env.js';
 import { isLogHealthChecksEnv } from './env.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
+import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
 import { toDynamicServices } from './toDynamicServices.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';

@@ -1,11 +1,11 @@
 import type { CredentialsPolicyConfig, ServiceConfig } from '../config/types.js';
+import { toTokenDigest } from '../identity/tokenDigest.js';
 import {
   createServiceCredentials,
   type ServiceCredentials,
   type ServiceCredentialsDeps,
 } from './createServiceCredentials.js';
 import { resolveRefreshPolicy } from './refreshPolicy.js';
-import { toTokenDigest } from './tokenDigest.js';
 
 /** One service as a request sees it: its definition and its credentials. */
 export interface ServiceEntry {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunningApp, StartAppOptions } from '../../src/app/startApp.js';
 import { runCli } from '../../src/cli/program.js';
 import { CredproxyError } from '../../src/errors.js';
+import type { RunningApp, StartAppOptions } from '../../src/sidecar/startApp.js';
 import { useTempDir } from '../config/tempDir.js';
 
 const TOKEN = 'k7Qw9Zr2Lp5Xv8Nc3Bt6Hy1Jm4Df0GsT5uW2eR8';

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/app/startApp.js';
 import { handleSignals } from '../../src/cli/signals.js';
 import { CredproxyError } from '../../src/errors.js';
+import type { RunningApp } from '../../src/sidecar/startApp.js';
 
 /** A fake app whose stop() stays pending until `finishStop` is called. */
 function fakeApp(stopOutcome: 'resolve' | 'reject' = 'resolve') {

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningApp, startApp } from '../../src/app/startApp.js';
 import type { ServiceConfig } from '../../src/config/types.js';
+import { type RunningApp, startApp } from '../../src/sidecar/startApp.js';
 import { makeConfig } from '../helpers/configs.js';
 import { type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { diffCounters, readCounters } from './readCounters.js';

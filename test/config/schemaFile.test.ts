@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compileValidators, readSchema } from '../../src/config/schemaValidators.js';
+import { compileValidators, readSchema } from '../../src/config/schema/schemaValidators.js';
 
 const schema = JSON.parse(
   readFileSync(new URL('../../schema/credproxy.schema.json', import.meta.url), 'utf8'),

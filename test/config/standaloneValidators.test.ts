@@ -6,9 +6,9 @@ import {
   readSchema,
   readSchemaText,
   toSchemaDigest,
-} from '../../src/config/schemaValidators.js';
+} from '../../src/config/schema/schemaValidators.js';
 
-const generatedPath = new URL('../../dist/config/standaloneValidators.cjs', import.meta.url);
+const generatedPath = new URL('../../dist/config/schema/standaloneValidators.cjs', import.meta.url);
 
 /** Inputs that exercise defaults, formats, patterns, ranges and unknown keys. */
 const documents: unknown[] = [

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { toConfigReference } from '../../src/config/toConfigReference.js';
+import { toConfigReference } from '../../tooling/build/toConfigReference.js';
 
 const schemaUrl = new URL('../../schema/credproxy.schema.json', import.meta.url);
 const docUrl = new URL('../../docs/configuration.md', import.meta.url);

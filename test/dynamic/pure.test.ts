@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileDirectory, isWatchedFile } from '../../src/config/isWatchedFile.js';
-import { mergeServices } from '../../src/config/mergeServices.js';
+import { compileDirectory, isWatchedFile } from '../../src/dynamic/isWatchedFile.js';
+import { mergeServices } from '../../src/dynamic/mergeServices.js';
 import { makeService } from '../helpers/configs.js';
 
 const dynamic = (name: string, file: string, token = `${name}-tok`) =>

@@ -1,7 +1,7 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_FAILURE_LIMITS } from '../../src/http/createFailureLimiter.js';
+import { DEFAULT_FAILURE_LIMITS } from '../../src/identity/createFailureLimiter.js';
 import { makeService } from '../helpers/configs.js';
 import { hasMoto } from '../helpers/requireTool.js';
 import { type AppOnMoto, startOnMoto } from './startOnMoto.js';

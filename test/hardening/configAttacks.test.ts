@@ -2,12 +2,12 @@ import { link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/parseConfig.js';
+import type { Config } from '../../src/config/types.js';
 import {
   createDynamicServices,
   toDynamicServicesOptions,
-} from '../../src/config/createDynamicServices.js';
-import { parseConfig } from '../../src/config/parseConfig.js';
-import type { Config } from '../../src/config/types.js';
+} from '../../src/dynamic/createDynamicServices.js';
 
 /**
  * Whoever can write a file into a watched directory is less trusted than whoever writes the

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   HEADERS_TIMEOUT_MS,
   KEEP_ALIVE_TIMEOUT_MS,
-} from '../../src/http/createCredentialServer.js';
+} from '../../src/endpoint/createCredentialServer.js';
 import { makeService } from '../helpers/configs.js';
 import { hasMoto } from '../helpers/requireTool.js';
 import { rawGet, sendRaw } from './sendRaw.js';

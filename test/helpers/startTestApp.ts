@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { type RunningApp, startApp } from '../../src/app/startApp.js';
 import type { Config, LoadedConfig, LogLevel } from '../../src/config/types.js';
+import { type RunningApp, startApp } from '../../src/sidecar/startApp.js';
 
 /** Collects every log line the app writes, for assertions on content and absence of secrets. */
 export class LogSink extends Writable {

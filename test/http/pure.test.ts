@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { toEcsResponse, toExpiration } from '../../src/endpoint/toEcsResponse.js';
 import { CredentialsUnavailableError, CredproxyError } from '../../src/errors.js';
-import { createFailureLimiter } from '../../src/http/createFailureLimiter.js';
 import { toErrorResponse } from '../../src/http/errorResponse.js';
-import { toEcsResponse, toExpiration } from '../../src/http/toEcsResponse.js';
+import { createFailureLimiter } from '../../src/identity/createFailureLimiter.js';
 
 describe('toEcsResponse', () => {
   it('writes the ECS body with a whole-second UTC Expiration ending in Z', () => {

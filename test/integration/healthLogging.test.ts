@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRouter } from '../../src/http/createRouter.js';
+import { createRouter } from '../../src/endpoint/createRouter.js';
 import { createLogger } from '../../src/observability/createLogger.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { freePort } from '../helpers/moto.js';

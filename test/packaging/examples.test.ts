@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/loadConfig.js';
 import {
   createDynamicServices,
   toDynamicServicesOptions,
-} from '../../src/config/createDynamicServices.js';
-import { loadConfig } from '../../src/config/loadConfig.js';
+} from '../../src/dynamic/createDynamicServices.js';
 import { freePort } from '../helpers/moto.js';
 import { copyExample, yamlFiles } from './exampleWorkspace.js';
 import { fetchCredentials, startProcess, waitForHttp } from './processes.js';

@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/loadConfig.js';
 import {
   createDynamicServices,
   toDynamicServicesOptions,
-} from '../../src/config/createDynamicServices.js';
-import { loadConfig } from '../../src/config/loadConfig.js';
+} from '../../src/dynamic/createDynamicServices.js';
 import { freePort, type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasAwsCli, hasBoto3, hasMoto } from '../helpers/requireTool.js';
 import { composeProblems } from '../packaging/composeRules.js';

@@ -6,12 +6,12 @@ import {
   readSchemaText,
   STANDALONE_FILE,
   toSchemaDigest,
-} from './schemaValidators.js';
+} from '../../src/config/schema/schemaValidators.js';
 
 /**
- * Build step (`npm run build`): writes the three schema validators as a CommonJS module next
- * to dist/config/schemaValidators.js, tagged with the schema's digest so a stale file is never
- * used. Run from dist/: `node dist/config/writeStandaloneValidators.js`.
+ * Build step (`npm run build`, after tsc): writes the three schema validators as a CommonJS
+ * module next to dist/config/schema/schemaValidators.js, tagged with the schema's digest so a
+ * stale file is never used. A build-time generator: it lives outside src/ and runs with tsx.
  */
 const schema = readSchema();
 const id = String(schema.$id);
@@ -22,7 +22,7 @@ const code = (standaloneCode as unknown as typeof standaloneCode.default)(ajv, {
   service: `${id}#/$defs/service`,
   services: `${id}#/$defs/services`,
 });
-const target = new URL(`./${STANDALONE_FILE}`, import.meta.url);
+const target = new URL(`../../dist/config/schema/${STANDALONE_FILE}`, import.meta.url);
 writeFileSync(
   target,
   `${code}\nexports.schemaDigest = ${JSON.stringify(toSchemaDigest(readSchemaText()))};\n`,

@@ -1,13 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ServiceEntry, ServiceTable } from '../credentials/createCredentialCache.js';
-import { toTokenDigest } from '../credentials/tokenDigest.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError, CredproxyError } from '../errors.js';
+import { JSON_CONTENT_TYPE, toErrorResponse } from '../http/errorResponse.js';
+import type { FailureLimiter } from '../identity/createFailureLimiter.js';
+import { toTokenDigest } from '../identity/tokenDigest.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { RequestResult } from '../observability/createMetrics.js';
-import type { FailureLimiter } from './createFailureLimiter.js';
-import { JSON_CONTENT_TYPE, toErrorResponse } from './errorResponse.js';
 import { toEcsResponse } from './toEcsResponse.js';
 
 export const CREDENTIALS_PATH = '/v1/credentials';

@@ -1,9 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ServiceTable } from '../credentials/createCredentialCache.js';
 import { CredproxyError } from '../errors.js';
+import { JSON_CONTENT_TYPE, toErrorResponse } from '../http/errorResponse.js';
 import type { Logger } from '../observability/createLogger.js';
 import { CREDENTIALS_PATH } from './createCredentialRoute.js';
-import { JSON_CONTENT_TYPE, toErrorResponse } from './errorResponse.js';
 
 export interface RouterDeps {
   readonly table: () => ServiceTable;

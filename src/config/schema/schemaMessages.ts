@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { fromJsonPointer, isRecord, joinKeyPath, toKeyPath } from './keyPath.js';
+import { fromJsonPointer, isRecord, joinKeyPath, toKeyPath } from '../keyPath.js';
 
 /** One schema finding as the user reads it: where, and what is wrong. */
 export interface SchemaFinding {

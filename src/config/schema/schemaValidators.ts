@@ -5,10 +5,10 @@ import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 
 /**
  * The JSON Schema in `schema/` is the single source of structure, types, ranges and defaults.
- * It ships next to `dist/` (package.json "files"), two levels up from this module both in
- * `src/config/` and in `dist/config/`.
+ * It ships next to `dist/` (package.json "files"), three levels up from this module both in
+ * `src/config/schema/` and in `dist/config/schema/`.
  */
-const SCHEMA_URL = new URL('../../schema/credproxy.schema.json', import.meta.url);
+const SCHEMA_URL = new URL('../../../schema/credproxy.schema.json', import.meta.url);
 
 export interface SchemaValidators {
   /** The parsed schema, as printed by `credproxy schema`. */
@@ -46,7 +46,7 @@ export function getSchemaValidators(): SchemaValidators {
   return cached;
 }
 
-/** The generated module's name, next to this one in dist/config/. */
+/** The generated module's name, next to this one in dist/config/schema/. */
 export const STANDALONE_FILE = 'standaloneValidators.cjs';
 
 export function toSchemaDigest(schemaText: string): string {

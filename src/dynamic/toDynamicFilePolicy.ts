@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Config, DynamicFilePolicy } from './types.js';
+import type { Config, DynamicFilePolicy } from '../config/types.js';
 
 /** The substitution policy of dynamic service files, from the main config that watches them. */
 export function toDynamicFilePolicy(config: Config): DynamicFilePolicy {

@@ -1,5 +1,5 @@
 import type { ValidateFunction } from 'ajv';
-import type { IssueCollector } from './issues.js';
+import type { IssueCollector } from '../issues.js';
 import { toSchemaFindings } from './schemaMessages.js';
 
 /**

@@ -4,17 +4,17 @@ import type { Env } from '../config/env.js';
 import type { LoadedConfig, LogLevel, ServiceConfig } from '../config/types.js';
 import { createCredentialCache } from '../credentials/createCredentialCache.js';
 import { systemClock } from '../credentials/types.js';
-import { createCredentialRoute } from '../http/createCredentialRoute.js';
-import { createCredentialServer } from '../http/createCredentialServer.js';
-import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../http/createFailureLimiter.js';
-import { createMetricsServer } from '../http/createMetricsServer.js';
-import { createRouter } from '../http/createRouter.js';
+import { createServiceSource } from '../dynamic/createServiceSource.js';
+import { createCredentialRoute } from '../endpoint/createCredentialRoute.js';
+import { createCredentialServer } from '../endpoint/createCredentialServer.js';
+import { createRouter } from '../endpoint/createRouter.js';
+import { close, isLoopbackHost, listen } from '../http/listen.js';
+import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createLogger } from '../observability/createLogger.js';
 import { createMetrics } from '../observability/createMetrics.js';
+import { createMetricsServer } from '../observability/createMetricsServer.js';
 import { VERSION } from '../version.js';
-import { createServiceSource } from './createServiceSource.js';
-import { close, isLoopbackHost, listen } from './listen.js';
 
 /** What the process shell hands the app. Resolved by the CLI; the app reads no environment. */
 export interface StartAppOptions {

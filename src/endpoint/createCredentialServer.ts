@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { toErrorBody } from '../http/errorResponse.js';
 import { CREDENTIALS_PATH } from './createCredentialRoute.js';
-import { toErrorBody } from './errorResponse.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

@@ -1,9 +1,9 @@
+import type { FileReader } from '../fileReader.js';
+import { describeReadError } from '../fileReader.js';
+import { isRecord } from '../keyPath.js';
+import type { YamlParseOutcome } from '../parseYamlText.js';
+import { parseYamlText } from '../parseYamlText.js';
 import type { ReferenceGuard } from './createReferenceGuard.js';
-import type { FileReader } from './fileReader.js';
-import { describeReadError } from './fileReader.js';
-import { isRecord } from './keyPath.js';
-import type { YamlParseOutcome } from './parseYamlText.js';
-import { parseYamlText } from './parseYamlText.js';
 import { resolveConfigPath } from './resolvePath.js';
 
 /** What `${fromEnv:...}` and `${fromFile:...}` may read. */

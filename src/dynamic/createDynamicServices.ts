@@ -1,11 +1,5 @@
-import type { ConfigIssue, ErrorCode } from '../errors.js';
-import { ConfigError } from '../errors.js';
-import type { Env } from './env.js';
-import { compileDirectory } from './isWatchedFile.js';
-import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
-import { parseServiceFile } from './parseServiceFile.js';
-import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
-import { toDynamicFilePolicy } from './toDynamicFilePolicy.js';
+import type { Env } from '../config/env.js';
+import { parseServiceFile } from '../config/parseServiceFile.js';
 import type {
   AwsDefaults,
   Config,
@@ -13,7 +7,13 @@ import type {
   DynamicDirectory,
   DynamicFilePolicy,
   ServiceConfig,
-} from './types.js';
+} from '../config/types.js';
+import type { ConfigIssue, ErrorCode } from '../errors.js';
+import { ConfigError } from '../errors.js';
+import { compileDirectory } from './isWatchedFile.js';
+import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
+import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
+import { toDynamicFilePolicy } from './toDynamicFilePolicy.js';
 
 export interface DynamicServicesOptions {
   readonly directories: readonly DynamicDirectory[];

@@ -1,8 +1,8 @@
 import type { Stats } from 'node:fs';
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { describeReadError } from './fileReader.js';
-import type { DynamicFilePolicy } from './types.js';
+import { describeReadError } from '../fileReader.js';
+import type { DynamicFilePolicy } from '../types.js';
 
 /** Checks what one dynamic file's references may read (one guard per parse). */
 export interface ReferenceGuard {

@@ -1,5 +1,5 @@
 import { watch } from 'chokidar';
-import type { DynamicDirectory } from './types.js';
+import type { DynamicDirectory } from '../config/types.js';
 
 export interface DynamicWatcher {
   close(): Promise<void>;

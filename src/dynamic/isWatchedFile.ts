@@ -1,4 +1,4 @@
-import type { DynamicDirectory } from './types.js';
+import type { DynamicDirectory } from '../config/types.js';
 
 /**
  * Files a watched directory never loads, whatever the patterns say: hidden files and folders

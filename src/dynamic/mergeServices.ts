@@ -1,4 +1,4 @@
-import type { ServiceConfig } from './types.js';
+import type { ServiceConfig } from '../config/types.js';
 
 /** The last valid definition of one dynamic file, and when the file was first seen. */
 export interface DynamicFileServices {

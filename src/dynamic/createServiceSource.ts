@@ -1,13 +1,13 @@
+import type { Env } from '../config/env.js';
+import type { Config, ServiceConfig } from '../config/types.js';
+import type { Logger } from '../observability/createLogger.js';
+import type { Metrics } from '../observability/createMetrics.js';
 import {
   createDynamicServices,
   type RescanReport,
   toDynamicServicesOptions,
-} from '../config/createDynamicServices.js';
-import type { Env } from '../config/env.js';
-import type { Config, ServiceConfig } from '../config/types.js';
-import { SAFETY_RESCAN_MS, watchDynamicServices } from '../config/watchDynamicServices.js';
-import type { Logger } from '../observability/createLogger.js';
-import type { Metrics } from '../observability/createMetrics.js';
+} from './createDynamicServices.js';
+import { SAFETY_RESCAN_MS, watchDynamicServices } from './watchDynamicServices.js';
 
 /** The served set of services: static ones, plus dynamic ones when enabled, kept current. */
 export interface ServiceSource {

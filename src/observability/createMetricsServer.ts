@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { toErrorBody } from './errorResponse.js';
+import { toErrorBody } from '../http/errorResponse.js';
 
 /** GET /metrics on its own listener (never on the credential port); every other path is 404. */
 export function createMetricsServer(registry: Registry): Server {

@@ -1,7 +1,7 @@
-import type { IssueCollector } from './issues.js';
-import { isRecord, joinKeyPath } from './keyPath.js';
+import type { IssueCollector } from '../issues.js';
+import { isRecord, joinKeyPath } from '../keyPath.js';
+import type { ServiceConfig } from '../types.js';
 import { weakTokenReason } from './tokenStrength.js';
-import type { ServiceConfig } from './types.js';
 
 /** What token checks need of a service: its name and token, even if the rest is invalid. */
 export type TokenHolder = Pick<ServiceConfig, 'name' | 'authToken'>;

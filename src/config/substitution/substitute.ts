@@ -1,8 +1,8 @@
+import type { FileReader } from '../fileReader.js';
+import type { IssueCollector } from '../issues.js';
+import type { PathSegment } from '../keyPath.js';
+import { toKeyPath } from '../keyPath.js';
 import type { ReferenceGuard } from './createReferenceGuard.js';
-import type { FileReader } from './fileReader.js';
-import type { IssueCollector } from './issues.js';
-import type { PathSegment } from './keyPath.js';
-import { toKeyPath } from './keyPath.js';
 import type { Reference, ReferenceSources } from './resolveReference.js';
 import { describeReference, resolveReference, toReference } from './resolveReference.js';
 
