@@ -1,42 +1,84 @@
+/** What a code means; `status` is the HTTP status of a response carrying it. */
+export interface ErrorInfo {
+  readonly description: string;
+  readonly status?: number;
+}
+
 /**
  * Every error credproxy raises carries a stable `code`. Codes are public API: they appear in
  * HTTP error bodies, log lines and `--validate-only --format json`, and `docs/errors.md`
- * lists each one (a test keeps the two in step).
+ * lists each one with its HTTP status (a test keeps the two in step). The catalog is the one
+ * place a code's status is decided: http/ translates errors to responses from it.
  */
 export const ERROR_CODES = {
   // Configuration (exit code 1 at start or from --validate-only).
-  CONFIG_NOT_FOUND: 'The configuration file does not exist.',
-  CONFIG_UNREADABLE: 'The configuration file exists but cannot be read.',
-  CONFIG_PARSE: 'The configuration file is not valid YAML or JSON.',
-  CONFIG_EMPTY: 'The configuration file is empty.',
-  CONFIG_NOT_MAPPING: 'The configuration file is not a mapping (for example a list or a scalar).',
-  CONFIG_INVALID: 'The configuration breaks the schema or a configuration rule.',
-  SUBSTITUTION_FAILED: 'A fromEnv or fromFile substitution cannot be resolved.',
+  CONFIG_NOT_FOUND: { description: 'The configuration file does not exist.' },
+  CONFIG_UNREADABLE: { description: 'The configuration file exists but cannot be read.' },
+  CONFIG_PARSE: { description: 'The configuration file is not valid YAML or JSON.' },
+  CONFIG_EMPTY: { description: 'The configuration file is empty.' },
+  CONFIG_NOT_MAPPING: {
+    description: 'The configuration file is not a mapping (for example a list or a scalar).',
+  },
+  CONFIG_INVALID: { description: 'The configuration breaks the schema or a configuration rule.' },
+  SUBSTITUTION_FAILED: { description: 'A fromEnv or fromFile substitution cannot be resolved.' },
   // Command line and process.
-  USAGE: 'The command line is malformed (exit code 2).',
-  PORT_IN_USE: 'A listening port is already taken by another process.',
-  LISTEN_FAILED: 'A listener could not be opened for another reason.',
+  USAGE: { description: 'The command line is malformed (exit code 2).' },
+  PORT_IN_USE: { description: 'A listening port is already taken by another process.' },
+  LISTEN_FAILED: { description: 'A listener could not be opened for another reason.' },
   // HTTP credential endpoint.
-  MISSING_TOKEN: 'The request carries no Authorization header (401).',
-  INVALID_TOKEN: 'The Authorization header matches no service (403).',
-  RATE_LIMITED: 'Too many failed token attempts from this client address (429).',
-  NOT_FOUND: 'No such path (404).',
-  METHOD_NOT_ALLOWED: 'The path exists but not for this method (405).',
-  BAD_REQUEST: 'The request is malformed (400).',
-  NOT_READY: 'GET /ready: some services have no usable credentials yet (503).',
+  MISSING_TOKEN: { status: 401, description: 'The request carries no Authorization header (401).' },
+  INVALID_TOKEN: { status: 403, description: 'The Authorization header matches no service (403).' },
+  RATE_LIMITED: {
+    status: 429,
+    description: 'Too many failed token attempts from this client address (429).',
+  },
+  NOT_FOUND: { status: 404, description: 'No such path (404).' },
+  METHOD_NOT_ALLOWED: {
+    status: 405,
+    description: 'The path exists but not for this method (405).',
+  },
+  BAD_REQUEST: { status: 400, description: 'The request is malformed (400).' },
+  EXPECTATION_FAILED: {
+    status: 417,
+    description: 'The request has an Expect header other than 100-continue (417).',
+  },
+  NOT_READY: {
+    status: 503,
+    description: 'GET /ready: some services have no usable credentials yet (503).',
+  },
   // Credentials unavailable (503): transient, retried in the background.
-  CREDENTIALS_PENDING: 'The first AssumeRole for this service has not completed yet.',
-  STS_THROTTLED: 'STS throttled the AssumeRole call; credproxy retries with backoff.',
-  STS_UNAVAILABLE: 'STS could not be reached, timed out or answered with a server error.',
+  CREDENTIALS_PENDING: {
+    status: 503,
+    description: 'The first AssumeRole for this service has not completed yet.',
+  },
+  STS_THROTTLED: {
+    status: 503,
+    description: 'STS throttled the AssumeRole call; credproxy retries with backoff.',
+  },
+  STS_UNAVAILABLE: {
+    status: 503,
+    description: 'STS could not be reached, timed out or answered with a server error.',
+  },
   // Credentials unavailable (503): final, retried only after a long backoff.
-  NO_SOURCE_CREDENTIALS: 'No source credentials were found to call STS with.',
-  SOURCE_CREDENTIALS_INVALID:
-    'STS rejected the source credentials (expired, unknown or mis-signed).',
-  STS_ACCESS_DENIED: 'The source principal may not assume the role.',
-  STS_INVALID_REQUEST: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',
-  STS_ERROR: 'STS failed in a way credproxy does not recognise.',
-  INTERNAL: 'An unexpected internal error; details are in the logs, never in the response.',
-} as const;
+  NO_SOURCE_CREDENTIALS: {
+    status: 503,
+    description: 'No source credentials were found to call STS with.',
+  },
+  SOURCE_CREDENTIALS_INVALID: {
+    status: 503,
+    description: 'STS rejected the source credentials (expired, unknown or mis-signed).',
+  },
+  STS_ACCESS_DENIED: { status: 503, description: 'The source principal may not assume the role.' },
+  STS_INVALID_REQUEST: {
+    status: 503,
+    description: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',
+  },
+  STS_ERROR: { status: 503, description: 'STS failed in a way credproxy does not recognise.' },
+  INTERNAL: {
+    status: 500,
+    description: 'An unexpected internal error; details are in the logs, never in the response.',
+  },
+} as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -4,8 +4,8 @@ import {
   type AssumeRoleCommandOutput,
   STSClient,
 } from '@aws-sdk/client-sts';
-import type { AssumeRoleParams, ServiceConfig } from '../config/types.js';
-import type { RoleAssumer } from '../credentials/ports.js';
+import type { AssumeRoleParams } from '../config/types.js';
+import type { CredentialTarget, RoleAssumer } from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import { toUnavailableError } from './classifyStsError.js';
@@ -24,13 +24,13 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
   const clients = new Map<string, STSClient>();
   const timeoutMs = options.requestTimeoutSeconds * 1000;
 
-  function clientFor(service: ServiceConfig): STSClient {
-    const key = toSourceKey(service.source);
+  function clientFor(target: CredentialTarget): STSClient {
+    const key = toSourceKey(target.source);
     let client = clients.get(key);
     if (!client) {
       client = new STSClient({
-        region: service.source.region,
-        credentials: fromSourceCredentials(service.source),
+        region: target.source.region,
+        credentials: fromSourceCredentials(target.source),
         // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
         // then block the service's refresh for good.
         requestHandler: {
@@ -47,16 +47,16 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
   }
 
   return {
-    async assumeRole(service) {
+    async assumeRole(target) {
       let output: AssumeRoleCommandOutput;
       try {
-        output = await clientFor(service).send(
-          new AssumeRoleCommand(toAssumeRoleInput(service.role)),
+        output = await clientFor(target).send(
+          new AssumeRoleCommand(toAssumeRoleInput(target.role)),
         );
       } catch (error) {
         throw toUnavailableError(error);
       }
-      return toCredentials(output, service.role.roleArn);
+      return toCredentials(output, target.role.roleArn);
     },
     destroy() {
       for (const client of clients.values()) client.destroy();

@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import type { Env } from '../config/env.js';
 import type { LogLevel } from '../config/types.js';
 import { CredproxyError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { EXIT_OK, exitCodeForCommander } from './exitCodes.js';
 import { envLogLevel, LOG_LEVELS, toLogLevel } from './logLevel.js';
 import { reportError } from './reportError.js';
@@ -10,7 +11,6 @@ import type { Serving, StartApp } from './serveCommand.js';
 import { runServe } from './serveCommand.js';
 import type { OutputFormat } from './validateCommand.js';
 import { runValidate } from './validateCommand.js';
-import { readVersion } from './version.js';
 
 export const DEFAULT_CONFIG_FILE = '/credproxy/config.yaml';
 
@@ -90,7 +90,7 @@ function createProgram(context: CliContext): Command {
     .description(
       'Assume IAM roles with STS and serve the credentials on the ECS container credential endpoint.',
     )
-    .version(`credproxy ${readVersion()}`, '--version', 'print the version and exit')
+    .version(`credproxy ${VERSION}`, '--version', 'print the version and exit')
     .addOption(
       new Option(
         '--config <file>',

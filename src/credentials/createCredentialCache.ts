@@ -1,38 +1,35 @@
-import type { CredentialsPolicyConfig, ServiceConfig } from '../config/types.js';
-import { toTokenDigest } from '../identity/tokenDigest.js';
+import type { CredentialsPolicyConfig } from '../config/types.js';
 import {
   createServiceCredentials,
   type ServiceCredentials,
   type ServiceCredentialsDeps,
 } from './createServiceCredentials.js';
-import { resolveRefreshPolicy } from './refreshPolicy.js';
-
-/** One service as a request sees it: its definition and its credentials. */
-export interface ServiceEntry {
-  readonly service: ServiceConfig;
-  readonly credentials: ServiceCredentials;
-}
+import type { CredentialTarget } from './ports.js';
+import { type RefreshPolicy, resolveRefreshPolicy } from './refreshPolicy.js';
 
 /**
- * An immutable snapshot of every service, indexed by token digest and by name. A reload builds
- * a new table and swaps it in one assignment, so a request never sees a half-applied change.
+ * An immutable snapshot of every service's credentials, by service name. A reload builds a new
+ * map and swaps it in one assignment, so a request never sees a half-applied change.
  */
-export interface ServiceTable {
-  readonly byTokenDigest: ReadonlyMap<string, ServiceEntry>;
-  readonly byName: ReadonlyMap<string, ServiceEntry>;
-}
+export type CredentialTable = ReadonlyMap<string, ServiceCredentials>;
 
 export interface CredentialCache {
   /** The table requests read. Replaced, never mutated. */
-  table(): ServiceTable;
+  table(): CredentialTable;
   /**
-   * Make `services` the served set. An unchanged definition keeps its credentials; a changed
+   * Make `targets` the served set. An unchanged definition keeps its credentials; a changed
    * role or source gets a fresh entry (the old set is never served for the new definition); a
    * removed service's credentials are dropped. Returns the entries that need a first fetch.
    */
-  apply(services: readonly ServiceConfig[]): ServiceEntry[];
+  apply(targets: readonly CredentialTarget[]): ServiceCredentials[];
+  /** New timing keys from a reload: every entry takes them (pending refreshes rescheduled). */
+  setPolicy(policy: CredentialsPolicyConfig): void;
   /** Fetch the given entries (all by default) with at most `concurrency` STS calls at once. */
-  prime(entries?: readonly ServiceEntry[], concurrency?: number): Promise<void>;
+  prime(entries?: readonly ServiceCredentials[], concurrency?: number): Promise<void>;
+  /** Names of the services with no servable set, in table order: `/ready` and the start log. */
+  notReady(): string[];
+  /** Names of the services whose last attempt failed (SIGHUP retries them at once). */
+  failing(): ServiceCredentials[];
   /** Retire every entry: timers stop, nothing more is fetched. */
   stop(): void;
 }
@@ -40,67 +37,61 @@ export interface CredentialCache {
 export const DEFAULT_PRIME_CONCURRENCY = 8;
 
 export function createCredentialCache(
-  policyConfig: CredentialsPolicyConfig,
+  initialPolicy: CredentialsPolicyConfig,
   deps: ServiceCredentialsDeps,
 ): CredentialCache {
-  let current: ServiceTable = { byTokenDigest: new Map(), byName: new Map() };
+  let policyConfig = initialPolicy;
+  let current: CredentialTable = new Map();
+  const policyFor = (target: CredentialTarget): RefreshPolicy =>
+    resolveRefreshPolicy(
+      policyConfig.refreshBufferSeconds,
+      target.role.durationSeconds,
+      policyConfig.retryDelaySeconds,
+    );
 
   return {
     table: () => current,
-    apply(services) {
-      const byName = new Map<string, ServiceEntry>();
-      const byTokenDigest = new Map<string, ServiceEntry>();
-      const fresh: ServiceEntry[] = [];
-      for (const service of services) {
-        const previous = current.byName.get(service.name);
+    apply(targets) {
+      const next = new Map<string, ServiceCredentials>();
+      const fresh: ServiceCredentials[] = [];
+      for (const target of targets) {
+        const previous = current.get(target.name);
         const keep =
-          previous !== undefined && sameCredentialSource(previous.service, service)
-            ? previous.credentials
+          previous !== undefined && sameCredentialSource(previous.target, target)
+            ? previous
             : undefined;
-        const entry: ServiceEntry = {
-          service,
-          credentials:
-            keep ??
-            createServiceCredentials(
-              service,
-              resolveRefreshPolicy(
-                policyConfig.refreshBufferSeconds,
-                service.role.durationSeconds,
-                policyConfig.retryDelaySeconds,
-              ),
-              deps,
-            ),
-        };
+        const entry = keep ?? createServiceCredentials(target, policyFor(target), deps);
         if (!keep) fresh.push(entry);
-        byName.set(service.name, entry);
-        byTokenDigest.set(toTokenDigest(service.authToken), entry);
+        next.set(target.name, entry);
       }
-      const retiring = [...current.byName.values()].filter(
-        (old) => byName.get(old.service.name)?.credentials !== old.credentials,
-      );
-      current = { byName, byTokenDigest };
-      for (const old of retiring) old.credentials.retire();
+      const retiring = [...current.values()].filter((old) => next.get(old.target.name) !== old);
+      current = next;
+      for (const old of retiring) old.retire();
       return fresh;
     },
-    async prime(entries = [...current.byName.values()], concurrency = DEFAULT_PRIME_CONCURRENCY) {
+    setPolicy(policy) {
+      policyConfig = policy;
+      for (const entry of current.values()) entry.setPolicy(policyFor(entry.target));
+    },
+    async prime(entries = [...current.values()], concurrency = DEFAULT_PRIME_CONCURRENCY) {
       const queue = [...entries];
       const worker = async () => {
-        for (let entry = queue.shift(); entry; entry = queue.shift()) {
-          await entry.credentials.refresh();
-        }
+        for (let entry = queue.shift(); entry; entry = queue.shift()) await entry.refresh();
       };
       await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
     },
+    notReady: () => [...current.values()].filter((e) => !e.current()).map((e) => e.target.name),
+    failing: () => [...current.values()].filter((e) => e.lastError() !== undefined),
     stop() {
-      for (const entry of current.byName.values()) entry.credentials.retire();
+      for (const entry of current.values()) entry.retire();
     },
   };
 }
 
 /**
  * Credentials may be kept across a reload only when everything that shapes them is unchanged:
- * the source, the region and every AssumeRole parameter. A token change alone keeps them.
+ * the source, the region and every AssumeRole parameter.
  */
-function sameCredentialSource(a: ServiceConfig, b: ServiceConfig): boolean {
+function sameCredentialSource(a: CredentialTarget, b: CredentialTarget): boolean {
   return JSON.stringify([a.source, a.role]) === JSON.stringify([b.source, b.role]);
 }

@@ -17,6 +17,12 @@ export const MAX_TRANSIENT_BACKOFF_MS = 5 * 60_000;
 /** Final failures (access denied, no source credentials) back off from this, up to the cap. */
 export const MIN_FINAL_BACKOFF_MS = 5 * 60_000;
 export const MAX_FINAL_BACKOFF_MS = 30 * 60_000;
+/**
+ * A service with nothing servable retries from this step, doubling up to retry_delay (and never
+ * faster than MIN_ATTEMPT_INTERVAL_MS): once STS is back, a cold service is served within
+ * seconds, not after a warm service's minutes-long backoff (DESIGN-NOTES).
+ */
+export const COLD_RETRY_START_MS = 2_000;
 
 export interface RefreshPolicy {
   /** Swap when at most this much time is left (before jitter). */
@@ -57,19 +63,34 @@ export function isServable(credentials: Pick<Credentials, 'expiresAtMs'>, nowMs:
   return credentials.expiresAtMs - nowMs >= SERVE_FLOOR_MS;
 }
 
+/** What a failure means for the schedule: a warm service still serves its last good set. */
+export type FailureKind = 'transient' | 'final' | 'cold';
+
 /**
- * Delay before retry number `failures` (1 = first failure): exponential from retry_delay, plus
- * up to 20 % jitter so services and replicas do not retry in step. Final failures start from a
- * higher floor: repeating them rarely helps and only adds load on STS.
+ * Delay before retry number `failures` (1 = first failure), plus up to 20 % jitter so services
+ * and replicas do not retry in step. A warm service backs off exponentially from retry_delay;
+ * final failures (access denied, no source credentials) from a higher floor, since repeating
+ * them rarely helps. A cold service (nothing servable) starts at COLD_RETRY_START_MS and never
+ * waits longer than retry_delay, whatever the error: it has nothing to serve meanwhile.
  */
 export function backoffDelayMs(
   failures: number,
   policy: RefreshPolicy,
-  final: boolean,
+  kind: FailureKind,
   jitter: number,
 ): number {
-  const start = final ? Math.max(policy.retryDelayMs, MIN_FINAL_BACKOFF_MS) : policy.retryDelayMs;
-  const cap = final ? MAX_FINAL_BACKOFF_MS : MAX_TRANSIENT_BACKOFF_MS;
+  const start =
+    kind === 'cold'
+      ? Math.min(COLD_RETRY_START_MS, policy.retryDelayMs)
+      : kind === 'final'
+        ? Math.max(policy.retryDelayMs, MIN_FINAL_BACKOFF_MS)
+        : policy.retryDelayMs;
+  const cap =
+    kind === 'cold'
+      ? policy.retryDelayMs
+      : kind === 'final'
+        ? MAX_FINAL_BACKOFF_MS
+        : MAX_TRANSIENT_BACKOFF_MS;
   const exponent = Math.min(Math.max(failures - 1, 0), 20);
   const ceiling = Math.min(cap, start * 2 ** exponent);
   const delay = ceiling * (1 + 0.2 * clampUnit(jitter));

@@ -2,6 +2,7 @@ import type { Env } from '../config/env.js';
 import type { Config, ServiceConfig } from '../config/types.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { Metrics } from '../observability/createMetrics.js';
+import { logConfigWarnings } from '../observability/logConfigWarnings.js';
 import {
   createDynamicServices,
   type RescanReport,
@@ -53,9 +54,7 @@ export function createServiceSource(
         'dynamic file rejected; its previous definition (if any) stays in force',
       );
     }
-    for (const warning of result.warnings) {
-      log.warn({ file: warning.file, key: warning.path }, `config warning: ${warning.message}`);
-    }
+    logConfigWarnings(log, result.warnings);
     const current = new Set<string>();
     for (const c of result.conflicts) {
       const key = `${c.file}\u0000${c.service}\u0000${c.reason}\u0000${c.owner}`;

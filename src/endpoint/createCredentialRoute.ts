@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ServiceEntry, ServiceTable } from '../credentials/createCredentialCache.js';
+import type { CredentialTable } from '../credentials/createCredentialCache.js';
+import type { ServiceCredentials } from '../credentials/createServiceCredentials.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError, CredproxyError } from '../errors.js';
-import { JSON_CONTENT_TYPE, toErrorResponse } from '../http/errorResponse.js';
-import type { FailureLimiter } from '../identity/createFailureLimiter.js';
-import { toTokenDigest } from '../identity/tokenDigest.js';
+import { readAuthorization } from '../http/readAuthorization.js';
+import { writeError, writeJson } from '../http/writeJson.js';
+import type { Authenticator } from '../identity/createAuthenticator.js';
+import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { RequestResult } from '../observability/createMetrics.js';
 import { toEcsResponse } from './toEcsResponse.js';
@@ -15,20 +17,31 @@ export const CREDENTIALS_PATH = '/v1/credentials';
 export const COLD_WAIT_MS = 750;
 
 export interface CredentialRouteDeps {
-  readonly table: () => ServiceTable;
-  readonly limiter: FailureLimiter;
+  readonly authenticator: Authenticator;
+  readonly credentials: () => CredentialTable;
   readonly recordRequest: (service: string, result: RequestResult, seconds: number) => void;
   /** Called when a set is served; the audit trail decides what to write. */
-  readonly served: (entry: ServiceEntry, credentials: Credentials, clientAddress: string) => void;
+  readonly served: (service: string, credentials: Credentials, clientAddress: string) => void;
+  readonly failures: FailureLog;
   readonly logger: Logger;
-  readonly draining: () => boolean;
   readonly coldWaitMs?: number;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const MESSAGES = {
+  missing_token: 'the Authorization header is required',
+  invalid_token: 'the authorization token is not valid',
+  rate_limited: 'too many failed token attempts from this address',
+} as const;
+const CODES = {
+  missing_token: 'MISSING_TOKEN',
+  invalid_token: 'INVALID_TOKEN',
+  rate_limited: 'RATE_LIMITED',
+} as const;
+
 /**
- * GET/HEAD /v1/credentials, answered on node:http directly, before express: this is the hot
+ * GET/HEAD /v1/credentials, answered on node:http directly, before any router: this is the hot
  * path, and a warm request is a digest lookup, a timestamp check and a cached buffer.
  */
 export function createCredentialRoute(deps: CredentialRouteDeps): Handler {
@@ -41,151 +54,107 @@ export function createCredentialRoute(deps: CredentialRouteDeps): Handler {
     service: string,
     result: RequestResult,
     status: number,
-  ): void {
+  ) {
     const seconds = (performance.now() - started) / 1000;
     deps.recordRequest(service, result, seconds);
     if (logger.isLevelEnabled('debug')) {
+      const latencyMs = Math.round(seconds * 1e6) / 1e3;
+      const client = req.socket.remoteAddress;
       logger.debug(
-        {
-          method: req.method,
-          path: CREDENTIALS_PATH,
-          status,
-          latencyMs: Math.round(seconds * 1e6) / 1e3,
-          service,
-          client: req.socket.remoteAddress,
-        },
+        { method: req.method, path: CREDENTIALS_PATH, status, latencyMs, service, client },
         'credential request',
       );
     }
   }
 
-  function sendError(
+  function fail(
     req: IncomingMessage,
     res: ServerResponse,
     started: number,
     service: string,
     result: RequestResult,
-    error: unknown,
+    error: CredproxyError,
     headers: Record<string, string> = {},
   ): void {
-    const response = toErrorResponse(error, headers);
-    const body = Buffer.from(response.body);
-    const head: Record<string, string | number> = {
-      ...response.headers,
-      'Content-Length': body.length,
-    };
-    if (deps.draining()) head.Connection = 'close';
-    res.writeHead(response.status, head);
-    res.end(req.method === 'HEAD' ? undefined : body);
-    finish(req, started, service, result, response.status);
-    if (result === 'unavailable' || result === 'error') {
-      logger.warn(
-        {
-          service,
-          status: response.status,
-          code: error instanceof CredproxyError ? error.code : 'INTERNAL',
-        },
-        'credential request failed',
-      );
-    }
+    const { status } = writeError(res, error, headers);
+    finish(req, started, service, result, status);
+    const client = req.socket.remoteAddress ?? 'unknown';
+    deps.failures.failed(
+      client,
+      error.code,
+      { path: CREDENTIALS_PATH, status, code: error.code, service },
+      `credential request refused: ${error.message}`,
+    );
   }
 
-  function sendCredentials(
+  function serve(
     req: IncomingMessage,
     res: ServerResponse,
     started: number,
-    entry: ServiceEntry,
+    service: string,
     credentials: Credentials,
-  ): void {
-    const body = toEcsResponse(credentials);
-    const headers: Record<string, string | number> = {
-      'Content-Type': JSON_CONTENT_TYPE,
-      'Cache-Control': 'no-store',
-      'Content-Length': body.length,
-    };
-    if (deps.draining()) headers.Connection = 'close';
-    res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
-    finish(req, started, entry.service.name, 'success', 200);
-    deps.served(entry, credentials, req.socket.remoteAddress ?? 'unknown');
+  ) {
+    writeJson(res, 200, toEcsResponse(credentials));
+    finish(req, started, service, 'success', 200);
+    deps.served(service, credentials, req.socket.remoteAddress ?? 'unknown');
   }
 
-  function rejectToken(
+  function waitCold(
     req: IncomingMessage,
     res: ServerResponse,
     started: number,
-    result: 'missing_token' | 'invalid_token',
-  ): void {
-    const address = req.socket.remoteAddress ?? 'unknown';
-    if (!deps.limiter.allow(address)) {
-      const refused = deps.limiter.takeReport(address);
-      if (refused !== undefined) {
-        logger.warn(
-          { client: address, code: 'RATE_LIMITED', refused },
-          'failed token attempts over the limit from this address; refusing with 429',
-        );
-      }
-      const retryAfter = String(deps.limiter.retryAfterSeconds(address));
-      sendError(
-        req,
-        res,
-        started,
-        'unknown',
-        'rate_limited',
-        new CredproxyError('RATE_LIMITED', 'too many failed token attempts from this address'),
-        { 'Retry-After': retryAfter },
-      );
-      return;
-    }
-    const error =
-      result === 'missing_token'
-        ? new CredproxyError('MISSING_TOKEN', 'the Authorization header is required')
-        : new CredproxyError('INVALID_TOKEN', 'the authorization token is not valid');
-    sendError(req, res, started, 'unknown', result, error);
+    entry: ServiceCredentials,
+  ) {
+    const service = entry.target.name;
+    entry.waitForCredentials(coldWaitMs).then(
+      (fresh) => serve(req, res, started, service, fresh),
+      (error: unknown) => {
+        const unavailable = error instanceof CredentialsUnavailableError;
+        const known =
+          error instanceof CredproxyError
+            ? error
+            : new CredproxyError('INTERNAL', 'internal error');
+        fail(req, res, started, service, unavailable ? 'unavailable' : 'error', known);
+      },
+    );
   }
 
   return (req, res) => {
     const started = performance.now();
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      sendError(
-        req,
-        res,
-        started,
-        'unknown',
-        'error',
-        new CredproxyError('METHOD_NOT_ALLOWED', `${CREDENTIALS_PATH} accepts GET and HEAD only`),
-        { Allow: 'GET, HEAD' },
+      const error = new CredproxyError(
+        'METHOD_NOT_ALLOWED',
+        `${CREDENTIALS_PATH} accepts GET and HEAD only`,
       );
+      fail(req, res, started, 'unknown', 'error', error, { Allow: 'GET, HEAD' });
       return;
     }
-    const token = req.headers.authorization;
-    if (token === undefined || token === '') {
-      rejectToken(req, res, started, 'missing_token');
+    const token = readAuthorization(req);
+    if (token === null) {
+      const error = new CredproxyError('BAD_REQUEST', 'more than one Authorization header');
+      fail(req, res, started, 'unknown', 'error', error);
       return;
     }
-    const entry = deps.table().byTokenDigest.get(toTokenDigest(token));
-    if (!entry) {
-      rejectToken(req, res, started, 'invalid_token');
+    const identity = deps.authenticator.authenticate(token, req.socket.remoteAddress ?? 'unknown');
+    if (!identity.ok) {
+      const error = new CredproxyError(CODES[identity.reason], MESSAGES[identity.reason]);
+      const headers: Record<string, string> =
+        identity.reason === 'rate_limited'
+          ? { 'Retry-After': String(identity.retryAfterSeconds) }
+          : {};
+      fail(req, res, started, 'unknown', identity.reason, error, headers);
       return;
     }
-    const credentials = entry.credentials.current();
-    if (credentials) {
-      sendCredentials(req, res, started, entry, credentials);
-      return;
+    const entry = deps.credentials().get(identity.service);
+    const credentials = entry?.current();
+    if (credentials) serve(req, res, started, identity.service, credentials);
+    else if (entry) waitCold(req, res, started, entry);
+    else {
+      const error = new CredproxyError(
+        'NOT_FOUND',
+        `service ${identity.service} has no assumed_role`,
+      );
+      fail(req, res, started, identity.service, 'error', error);
     }
-    entry.credentials.waitForCredentials(coldWaitMs).then(
-      (fresh) => sendCredentials(req, res, started, entry, fresh),
-      (error: unknown) => {
-        const unavailable = error instanceof CredentialsUnavailableError;
-        sendError(
-          req,
-          res,
-          started,
-          entry.service.name,
-          unavailable ? 'unavailable' : 'error',
-          error,
-        );
-      },
-    );
   };
 }

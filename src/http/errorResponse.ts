@@ -1,10 +1,16 @@
-import { CredentialsUnavailableError, type ErrorCode, isCredproxyError } from '../errors.js';
+import {
+  CredentialsUnavailableError,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorInfo,
+  isCredproxyError,
+} from '../errors.js';
 
 /**
  * Error → HTTP status and body, in one place. The body satisfies every SDK at once
  * (CLIENT-CONTRACT.md): Java reads `code`/`message`, JS `Code`/`Message`, and Go parses only
  * an exact `application/json` content type. Messages are ours: never a secret, a stack trace
- * or a path.
+ * or a path. The status comes from the error catalog (src/errors.ts).
  */
 export interface ErrorResponse {
   readonly status: number;
@@ -12,21 +18,14 @@ export interface ErrorResponse {
   readonly body: string;
 }
 
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  MISSING_TOKEN: 401,
-  INVALID_TOKEN: 403,
-  RATE_LIMITED: 429,
-  NOT_FOUND: 404,
-  METHOD_NOT_ALLOWED: 405,
-  BAD_REQUEST: 400,
-  NOT_READY: 503,
-  INTERNAL: 500,
-};
-
 export const JSON_CONTENT_TYPE = 'application/json';
 
 export function toErrorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ code, message, Code: code, Message: message });
+}
+
+export function statusOf(code: ErrorCode): number {
+  return (ERROR_CODES[code] as ErrorInfo).status ?? 500;
 }
 
 export function toErrorResponse(
@@ -34,25 +33,24 @@ export function toErrorResponse(
   extraHeaders: Record<string, string> = {},
 ): ErrorResponse {
   if (error instanceof CredentialsUnavailableError) {
-    return build(503, error.code, error.message, {
-      'Retry-After': String(error.retryAfterSeconds),
+    const seconds = error.retryAfterSeconds;
+    const when = `next attempt in ${seconds} s`;
+    return build(error.code, `${error.message} (${when})`, {
+      'Retry-After': String(seconds),
       ...extraHeaders,
     });
   }
-  if (isCredproxyError(error)) {
-    return build(STATUS[error.code] ?? 500, error.code, error.message, extraHeaders);
-  }
-  return build(500, 'INTERNAL', 'internal error', extraHeaders);
+  if (isCredproxyError(error)) return build(error.code, error.message, extraHeaders);
+  return build('INTERNAL', 'internal error', extraHeaders);
 }
 
 function build(
-  status: number,
   code: ErrorCode,
   message: string,
   extraHeaders: Record<string, string>,
 ): ErrorResponse {
   return {
-    status,
+    status: statusOf(code),
     headers: {
       'Content-Type': JSON_CONTENT_TYPE,
       'Cache-Control': 'no-store',
@@ -60,4 +58,17 @@ function build(
     },
     body: toErrorBody(code, message),
   };
+}
+
+/**
+ * A whole HTTP/1.1 error response as bytes, for the one place that answers on a raw socket: a
+ * request node could not parse. Same JSON shape as every other error.
+ */
+export function toRawErrorResponse(status: number, reason: string, message: string): string {
+  const body = toErrorBody('BAD_REQUEST', message);
+  return (
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_CONTENT_TYPE}\r\n` +
+    `Cache-Control: no-store\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
 }

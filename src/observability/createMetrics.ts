@@ -1,4 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { ERROR_CODES } from '../errors.js';
 
 /**
  * Every metric credproxy exposes: names, help and labels live here and nowhere else. Names are
@@ -133,7 +134,15 @@ export function createMetrics(version: string): Metrics {
     setCredentialsExpiry: (service, expiresAtMs) =>
       expiry.labels(service).set(Math.floor(expiresAtMs / 1000)),
     forgetService(service) {
+      // Every per-service series goes with its service: label values come from finite sets.
       expiry.remove(service);
+      stsDuration.remove(service);
+      for (const outcome of ['success', 'failure']) stsCalls.remove(service, outcome);
+      for (const reason of Object.keys(ERROR_CODES)) refreshFailures.remove(service, reason);
+      for (const result of REQUEST_RESULTS) {
+        requestSeries.delete(`${service}\u0000${result}`);
+        duration.remove(service, result);
+      }
     },
     recordStsCall(service, outcome, seconds) {
       stsCalls.labels(service, outcome).inc();

@@ -86,24 +86,35 @@ describe('backoffDelayMs', () => {
   const policy = resolveRefreshPolicy(1200, 3600, 60);
 
   it('starts at retry_delay and doubles per failure for transient errors', () => {
-    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, false, 0))).toEqual([
+    expect([1, 2, 3, 4].map((n) => backoffDelayMs(n, policy, 'transient', 0))).toEqual([
       60_000, 120_000, 240_000, 300_000,
     ]);
   });
 
   it('adds at most 20 % jitter and stays within the cap plus jitter', () => {
-    expect(backoffDelayMs(1, policy, false, 1)).toBe(72_000);
-    expect(backoffDelayMs(30, policy, false, 1)).toBe(MAX_TRANSIENT_BACKOFF_MS * 1.2);
+    expect(backoffDelayMs(1, policy, 'transient', 1)).toBe(72_000);
+    expect(backoffDelayMs(30, policy, 'transient', 1)).toBe(MAX_TRANSIENT_BACKOFF_MS * 1.2);
   });
 
   it('backs off final errors from 5 minutes up to 30', () => {
-    expect(backoffDelayMs(1, policy, true, 0)).toBe(MIN_FINAL_BACKOFF_MS);
-    expect(backoffDelayMs(10, policy, true, 0)).toBe(MAX_FINAL_BACKOFF_MS);
+    expect(backoffDelayMs(1, policy, 'final', 0)).toBe(MIN_FINAL_BACKOFF_MS);
+    expect(backoffDelayMs(10, policy, 'final', 0)).toBe(MAX_FINAL_BACKOFF_MS);
+  });
+
+  it('retries a cold service from a few seconds, doubling, capped by retry_delay', () => {
+    const delays = [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelayMs(n, policy, 'cold', 0));
+
+    // 2, 4, 8 s are raised to the 15 s minimum interval; then 16, 32, and 60 s (retry_delay).
+    expect(delays).toEqual([15_000, 15_000, 15_000, 16_000, 32_000, 60_000, 60_000]);
+  });
+
+  it('never lets a cold service wait longer than retry_delay (plus jitter), even on final errors', () => {
+    expect(backoffDelayMs(30, policy, 'cold', 1)).toBe(72_000);
   });
 
   it('never retries sooner than the minimum attempt interval', () => {
     const fast = resolveRefreshPolicy(1200, 3600, 1);
 
-    expect(backoffDelayMs(1, fast, false, 0)).toBe(MIN_ATTEMPT_INTERVAL_MS);
+    expect(backoffDelayMs(1, fast, 'transient', 0)).toBe(MIN_ATTEMPT_INTERVAL_MS);
   });
 });

@@ -129,9 +129,14 @@ const CASES: Case[] = [
     expected: [400],
   },
   {
-    name: 'a wrong token before the right one (the first counts)',
+    name: 'a wrong token before the right one (two are refused, never first-wins)',
     payload: `GET /v1/credentials HTTP/1.1\r\nHost: x\r\nAuthorization: wrong\r\nAuthorization: ${TOKEN}\r\n\r\n`,
-    expected: [403],
+    expected: [400],
+  },
+  {
+    name: 'the right token twice, in different cases',
+    payload: `GET /v1/credentials HTTP/1.1\r\nHost: x\r\nauthorization: ${TOKEN}\r\nAUTHORIZATION: ${TOKEN}\r\n\r\n`,
+    expected: [400],
   },
   // Absurd paths.
   { name: 'an 8 KB path', payload: rawGet(`/${'a'.repeat(8 * 1024)}`), expected: [404] },

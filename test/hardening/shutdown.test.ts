@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DRAIN_GRACE_MS } from '../../src/sidecar/startApp.js';
+import { DRAIN_GRACE_MS } from '../../src/sidecar/createSidecar.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js';
 import { freePort, type Moto, motoEnv, startMoto } from '../helpers/moto.js';

@@ -1,9 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  HEADERS_TIMEOUT_MS,
-  KEEP_ALIVE_TIMEOUT_MS,
-} from '../../src/endpoint/createCredentialServer.js';
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS } from '../../src/http/createHttpServer.js';
 import { makeService } from '../helpers/configs.js';
 import { hasMoto } from '../helpers/requireTool.js';
 import { rawGet, sendRaw } from './sendRaw.js';

@@ -84,7 +84,14 @@ describe.skipIf(!moto.available)('credproxy behind a faulty STS (fault proxy bef
     const service = makeService(name);
     services.push(service);
     t.setNextConfig(makeConfig([...services], { credentials: POLICY }));
-    return { service, reloading: t.app.reload() };
+    // A reload swaps the services at once and fetches in the background: the first attempt
+    // has ended when its failure is logged.
+    const reloading = t.app
+      .reload()
+      .then(() =>
+        eventually(() => t.logs.text().includes(`AssumeRole failed for service ${name}:`), 10_000),
+      );
+    return { service, reloading };
   }
 
   it.each(FAULTS)(

@@ -1,7 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRouter } from '../../src/endpoint/createRouter.js';
+import { createStatusRoutes } from '../../src/endpoint/createStatusRoutes.js';
+import { createFailureLog } from '../../src/observability/createFailureLog.js';
 import { createLogger } from '../../src/observability/createLogger.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { freePort } from '../helpers/moto.js';
@@ -49,14 +50,22 @@ describe('health-check logging', () => {
 
   it('always logs a failing health check, at warn, even with health logging off', async () => {
     const logs = new LogSink();
-    const router = createRouter({
-      table: () => ({ byName: new Map(), byTokenDigest: new Map() }),
-      logger: createLogger({ level: 'info', pretty: false, destination: logs, version: 'test' }),
-      logHealthChecks: false,
+    const logger = createLogger({
+      level: 'info',
+      pretty: false,
+      destination: logs,
+      version: 'test',
+    });
+    const routes = createStatusRoutes({
+      serviceCount: () => 0,
+      notReady: () => [],
+      logger,
+      failures: createFailureLog({ logger, now: Date.now }),
+      logHealthChecks: () => false,
       draining: () => true,
       version: 'test',
     });
-    const server = createServer(router);
+    const server = createServer((req, res) => routes(req, res, req.url ?? ''));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
 

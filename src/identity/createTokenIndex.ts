@@ -1,0 +1,26 @@
+import { toTokenDigest } from './tokenDigest.js';
+
+/** Who holds a token: a service name and the secret it presents. */
+export interface TokenHolder {
+  readonly name: string;
+  readonly authToken: string;
+}
+
+/**
+ * Token → service name, by SHA-256 digest. Immutable: a reload builds a new index and swaps it
+ * in one assignment, so a removed or rotated token stops matching at that instant.
+ */
+export interface TokenIndex {
+  /** The service holding `token`, or undefined. Never compares the token as a string. */
+  lookup(token: string): string | undefined;
+  readonly size: number;
+}
+
+export function createTokenIndex(holders: readonly TokenHolder[]): TokenIndex {
+  const byDigest = new Map<string, string>();
+  for (const holder of holders) byDigest.set(toTokenDigest(holder.authToken), holder.name);
+  return {
+    lookup: (token) => byDigest.get(toTokenDigest(token)),
+    size: byDigest.size,
+  };
+}
