@@ -1,14 +1,13 @@
 import type { Env } from '../config/env.js';
-import type { LoadedConfig, ServiceConfig } from '../config/types.js';
+import type { LoadedConfig } from '../config/types.js';
 import { createCredentialCache } from '../credentials/createCredentialCache.js';
-import { type RoleAssumer, toCredentialTarget } from '../credentials/ports.js';
+import type { RoleAssumer } from '../credentials/ports.js';
 import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
 import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
-import { createTokenIndex, type TokenIndex } from '../identity/createTokenIndex.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -16,8 +15,8 @@ import { createMetrics } from '../observability/createMetrics.js';
 import { createMetricsEndpoint } from '../observability/createMetricsEndpoint.js';
 import { logConfigWarnings } from '../observability/logConfigWarnings.js';
 import { VERSION } from '../version.js';
-import { createReloadQueue } from './createReloadQueue.js';
-import { toConfigChanges } from './toConfigChanges.js';
+import { createReloader } from './createReloader.js';
+import { createServiceRegistry } from './createServiceRegistry.js';
 import { toConnectHint } from './toConnectHint.js';
 import type { Adapter, Listener, SidecarContext } from './types.js';
 
@@ -73,9 +72,6 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
   const clock = deps.clock ?? systemClock;
   let config = loaded.config;
   let draining = false;
-  let services: ReadonlyMap<string, ServiceConfig> = new Map();
-  let tokens: TokenIndex = createTokenIndex([]);
-
   const metrics = config.metrics.enabled ? createMetrics(VERSION) : undefined;
   const audit = createAuditTrail(logger);
   let assumer = deps.createAssumer({
@@ -88,7 +84,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     logger: logger.child({ component: 'credentials' }),
     observer: {
       issued(target, set, kind) {
-        const service = services.get(target.name);
+        const service = registry.services().get(target.name);
         if (service) audit.fetched(service, set, kind);
         metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
       },
@@ -96,18 +92,19 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       stsCall: (target, outcome, ms) => metrics?.recordStsCall(target.name, outcome, ms / 1000),
     },
   });
+  const registry = createServiceRegistry(credentials, metrics);
   const now = () => clock.now();
   const context: SidecarContext = {
     logger,
     metrics,
     audit,
     authenticator: createAuthenticator({
-      index: () => tokens,
+      index: registry.tokens,
       limiter: createFailureLimiter({ ...DEFAULT_FAILURE_LIMITS, now }),
     }),
     failures: createFailureLog({ logger: logger.child({ component: 'http' }), now }),
     credentials,
-    services: () => services,
+    services: registry.services,
     config: () => config,
     draining: () => draining,
     version: VERSION,
@@ -116,120 +113,57 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
   const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS)
     .map((adapter) => adapter(context, config))
     .filter((listener): listener is Listener => listener !== undefined);
-
-  /**
-   * The one place services change: token index, definitions and credential table are swapped in
-   * one synchronous step, so a removed or rotated token stops matching at once. Fetching
-   * credentials for new definitions happens in the background and never delays the swap.
-   */
-  function applyServices(next: readonly ServiceConfig[]): number {
-    const previous = services;
-    services = new Map(next.map((s) => [s.name, s]));
-    const removed = [...previous.keys()].filter((name) => !services.has(name));
-    tokens = createTokenIndex(next);
-    const fresh = credentials.apply(next.map(toCredentialTarget));
-    for (const name of removed) metrics?.forgetService(name);
-    const dynamic = next.filter((s) => s.origin.kind === 'dynamic').length;
-    metrics?.setActiveServices('static', next.length - dynamic);
-    metrics?.setActiveServices('dynamic', dynamic);
-    void credentials.prime(fresh);
-    return fresh.length;
-  }
-
-  function applyConfig(next: LoadedConfig): void {
-    const changes = toConfigChanges(config, next.config);
-    config = next.config;
-    logConfigWarnings(logger, next.warnings);
-    if (changes.refreshPolicy) credentials.setPolicy(config.credentials);
-    if (changes.requestTimeout) {
+  const reload = createReloader({
+    logger,
+    metrics,
+    clock,
+    credentials,
+    registry,
+    source,
+    reloadConfig: deps.reloadConfig,
+    config: () => config,
+    setConfig: (next) => {
+      config = next;
+    },
+    replaceAssumer(requestTimeoutSeconds) {
       const old = assumer;
-      assumer = deps.createAssumer({
-        requestTimeoutSeconds: config.credentials.requestTimeoutSeconds,
-      });
-      // Calls already on the wire finish on the old clients; they are bounded by the old timeout.
-      clock.setTimer(60_000, () => old.destroy?.());
-    }
-    if (changes.needRestart.length > 0) {
-      logger.warn(
-        { keys: changes.needRestart },
-        `config reload: ${changes.needRestart.join(', ')} changed; these take effect only after a restart`,
-      );
-    }
-  }
+      assumer = deps.createAssumer({ requestTimeoutSeconds });
+      // Calls already on the wire finish on the old clients, bounded by the old timeout.
+      clock.setTimer(REPLACED_ASSUMER_GRACE_MS, () => old.destroy?.());
+    },
+  });
 
-  async function runReload(): Promise<void> {
-    let next: LoadedConfig;
+  async function open(): Promise<Record<string, string>> {
+    const urls: Record<string, string> = {};
     try {
-      next = await deps.reloadConfig();
+      for (const listener of listeners) urls[listener.name] = await listener.listen();
     } catch (error) {
-      metrics?.recordConfigReload('failure', 'main');
-      const code = error instanceof Error && 'code' in error ? String(error.code) : 'INTERNAL';
-      const message = error instanceof Error ? error.message : 'unknown error';
-      logger.error(
-        { code, err: { message } },
-        `config reload failed (${code}); the running configuration stays in force`,
-      );
-      return;
+      await Promise.all(listeners.map((l) => l.close(0)));
+      credentials.stop();
+      assumer.destroy?.();
+      throw error;
     }
-    applyConfig(next);
-    const all = await source.reconfigure(next.config);
-    const refetching = applyServices(all);
-    metrics?.recordConfigReload('success', 'main');
-    logger.info(
-      { services: all.length, refetching },
-      `config reloaded: ${all.length} service(s), ${refetching} to fetch`,
-    );
-    // An operator who fixed a trust policy or source credentials sends SIGHUP: retry every
-    // failing service now instead of after its backoff.
-    void credentials.prime(credentials.failing());
+    return urls;
   }
 
   return {
     context,
     async start() {
       logConfigWarnings(logger, loaded.warnings);
-      applyServices(await source.load());
-      const urls: Record<string, string> = {};
-      try {
-        for (const listener of listeners) urls[listener.name] = await listener.listen();
-      } catch (error) {
-        await Promise.all(listeners.map((l) => l.close(0)));
-        credentials.stop();
-        assumer.destroy?.();
-        throw error;
-      }
-      for (const l of listeners) {
-        if (!isLoopbackHost(l.host)) {
-          logger.warn(
-            { host: l.host, listener: l.name },
-            `listening on non-loopback address ${l.host}: this exposes the ${l.exposes}`,
-          );
-        }
-      }
-      const hint = toConnectHint(urls.credentials);
-      logger.info(
-        { ...urls, ...hint.fields, services: services.size },
-        `credproxy ${VERSION} listening on ${urls.credentials ?? Object.values(urls).join(', ')}. ${hint.message}`,
-      );
+      registry.apply(await source.load());
+      const urls = await open();
+      logListening(logger, listeners, urls, registry.services().size);
       source.watch(async (next) => {
-        const refetching = applyServices(next);
+        const refetching = registry.apply(next);
         logger.info(
           { services: next.length, refetching },
-          `services updated from dynamic files: ${next.length} in force`,
+          `services updated from dynamic files: ${next.length} in force, ${refetching} to fetch`,
         );
       });
-      const primed = credentials.prime().then(() => {
-        const notReady = credentials.notReady();
-        if (notReady.length === 0) logger.info({ services: services.size }, 'ready');
-        else
-          logger.warn(
-            { notReady: notReady.slice(0, 20), count: notReady.length },
-            `not ready: no credentials yet for ${notReady.length} service(s)`,
-          );
-      });
+      const primed = credentials.prime().then(() => logReadiness(logger, credentials.notReady()));
       return { urls, primed };
     },
-    reload: createReloadQueue(runReload),
+    reload,
     async stop() {
       if (draining) return;
       draining = true;
@@ -241,4 +175,40 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       logger.info({}, 'stopped');
     },
   };
+}
+
+/** Old STS clients live this long after a reload replaced them (the longest request_timeout). */
+const REPLACED_ASSUMER_GRACE_MS = 120_000;
+
+function logListening(
+  logger: Logger,
+  listeners: readonly Listener[],
+  urls: Readonly<Record<string, string>>,
+  services: number,
+): void {
+  for (const l of listeners) {
+    if (!isLoopbackHost(l.host)) {
+      logger.warn(
+        { host: l.host, listener: l.name },
+        `listening on non-loopback address ${l.host}: this exposes the ${l.exposes}`,
+      );
+    }
+  }
+  const hint = toConnectHint(urls.credentials);
+  const where = urls.credentials ?? Object.values(urls).join(', ');
+  logger.info(
+    { ...urls, ...hint.fields, services },
+    `credproxy ${VERSION} listening on ${where}. ${hint.message}`,
+  );
+}
+
+function logReadiness(logger: Logger, notReady: readonly string[]): void {
+  if (notReady.length === 0) {
+    logger.info({}, 'ready: every service has credentials');
+    return;
+  }
+  logger.warn(
+    { notReady: notReady.slice(0, 20), count: notReady.length },
+    `not ready: no credentials yet for ${notReady.length} service(s)`,
+  );
 }
