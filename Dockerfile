@@ -17,7 +17,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The build generates the schema validators from it (dist/config/schema/standaloneValidators.cjs)
+# The build generates the schema validators from it (dist/standaloneValidators.cjs)
 # with the generator in tooling/build.
 COPY schema ./schema
 COPY tooling/build ./tooling/build

@@ -8,6 +8,21 @@ export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The real binary, as users run it (built by `npm run build`). */
 export const MAIN_JS = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
+/**
+ * The node flags `npm start` runs credproxy with (package.json's start script: the words
+ * between `node` and `dist/main.js`), so every figure measures what users run.
+ */
+export const NPM_START_NODE_FLAGS: readonly string[] = readStartFlags();
+
+function readStartFlags(): string[] {
+  const manifest = JSON.parse(
+    readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+  ) as { scripts?: { start?: string } };
+  const words = (manifest.scripts?.start ?? '').split(/\s+/);
+  const main = words.indexOf('dist/main.js');
+  return words[0] === 'node' && main > 0 ? words.slice(1, main) : [];
+}
+
 const CLOCK_TICKS_PER_SECOND = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || '100',
 );

@@ -2,7 +2,14 @@ import { join } from 'node:path';
 import { freePort } from '../test/helpers/moto.js';
 import { type BenchConfig, type BenchService, makeServices, writeConfig } from './configFile.js';
 import type { BenchContext } from './figure.js';
-import { type Child, httpGet, MAIN_JS, spawnNode, waitFor200 } from './processes.js';
+import {
+  type Child,
+  httpGet,
+  MAIN_JS,
+  NPM_START_NODE_FLAGS,
+  spawnNode,
+  waitFor200,
+} from './processes.js';
 import { motoEnv } from './sts.js';
 
 /** A server under load: where to send requests, with which token, and its process. */
@@ -23,6 +30,8 @@ export interface CredproxyOptions {
   readonly services?: readonly BenchService[];
   /** Node flags before dist/main.js (e.g. --expose-gc and a preload). */
   readonly nodeArgs?: readonly string[];
+  /** Without the node flags of `npm start` (a what-if baseline). */
+  readonly plainNode?: boolean;
   readonly ipc?: boolean;
   /** Environment overrides (the herd points STS at its gate). */
   readonly env?: Record<string, string>;
@@ -68,6 +77,7 @@ export async function startCredproxy(
   const child = spawnNode({
     args: [
       ...profile,
+      ...(options.plainNode ? [] : NPM_START_NODE_FLAGS),
       ...(options.nodeArgs ?? []),
       MAIN_JS,
       '--config',

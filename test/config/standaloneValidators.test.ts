@@ -8,7 +8,7 @@ import {
   toSchemaDigest,
 } from '../../src/config/schema/schemaValidators.js';
 
-const generatedPath = new URL('../../dist/config/schema/standaloneValidators.cjs', import.meta.url);
+const generatedPath = new URL('../../dist/standaloneValidators.cjs', import.meta.url);
 
 /** Inputs that exercise defaults, formats, patterns, ranges and unknown keys. */
 const documents: unknown[] = [

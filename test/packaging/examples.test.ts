@@ -133,10 +133,18 @@ describe('examples/', () => {
 describe('examples/quickstart', () => {
   const config = parse(readFileSync(join(EXAMPLES_DIR, 'quickstart/config.yaml'), 'utf8'));
 
-  it('is what npm start runs', () => {
+  it('is what npm start runs, with the node flags of the image and of the bin', () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8'));
+    const dockerfile = readFileSync(join(REPO, 'Dockerfile'), 'utf8');
+    const shebang = readFileSync(join(REPO, 'src/main.ts'), 'utf8').split('\n')[0];
 
-    expect(pkg.scripts.start).toBe('node dist/main.js --config examples/quickstart/config.yaml');
+    expect(pkg.scripts.start).toBe(
+      'node --max-semi-space-size=2 dist/main.js --config examples/quickstart/config.yaml',
+    );
+    expect(dockerfile).toContain(
+      'ENTRYPOINT ["node", "--max-semi-space-size=2", "/app/dist/main.js"]',
+    );
+    expect(shebang).toBe('#!/usr/bin/env -S node --max-semi-space-size=2');
   });
 
   it('binds loopback 1338 and 9090, uses the default chain and a marked demo token', () => {

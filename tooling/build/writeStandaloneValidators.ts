@@ -4,14 +4,14 @@ import {
   createAjv,
   readSchema,
   readSchemaText,
-  STANDALONE_FILE,
   toSchemaDigest,
 } from '../../src/config/schema/schemaValidators.js';
+import { STANDALONE_VALIDATORS_URL } from '../../src/paths.js';
 
 /**
- * Build step (`npm run build`, after tsc): writes the three schema validators as a CommonJS
- * module next to dist/config/schema/schemaValidators.js, tagged with the schema's digest so a
- * stale file is never used. A build-time generator: it lives outside src/ and runs with tsx.
+ * Build step (`npm run build`, after the bundle): writes the three schema validators as a CommonJS
+ * module at dist/standaloneValidators.cjs, tagged with the schema's digest so a stale file is
+ * never used. A build-time generator: it lives outside src/ and runs with tsx.
  */
 const schema = readSchema();
 const id = String(schema.$id);
@@ -22,8 +22,7 @@ const code = (standaloneCode as unknown as typeof standaloneCode.default)(ajv, {
   service: `${id}#/$defs/service`,
   services: `${id}#/$defs/services`,
 });
-const target = new URL(`../../dist/config/schema/${STANDALONE_FILE}`, import.meta.url);
 writeFileSync(
-  target,
+  STANDALONE_VALIDATORS_URL,
   `${code}\nexports.schemaDigest = ${JSON.stringify(toSchemaDigest(readSchemaText()))};\n`,
 );

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
+import { PACKAGE_ROOT, STANDALONE_VALIDATORS_URL } from '../../paths.js';
 
 /**
  * The JSON Schema in `schema/` is the single source of structure, types, ranges and defaults.
- * It ships next to `dist/` (package.json "files"), three levels up from this module both in
- * `src/config/schema/` and in `dist/config/schema/`.
+ * It ships next to `dist/` (package.json "files").
  */
-const SCHEMA_URL = new URL('../../../schema/credproxy.schema.json', import.meta.url);
+const SCHEMA_URL = new URL('schema/credproxy.schema.json', PACKAGE_ROOT);
 
 export interface SchemaValidators {
   /** The parsed schema, as printed by `credproxy schema`. */
@@ -46,9 +47,6 @@ export function getSchemaValidators(): SchemaValidators {
   return cached;
 }
 
-/** The generated module's name, next to this one in dist/config/schema/. */
-export const STANDALONE_FILE = 'standaloneValidators.cjs';
-
 export function toSchemaDigest(schemaText: string): string {
   return createHash('sha256').update(schemaText).digest('hex');
 }
@@ -59,7 +57,10 @@ function loadStandalone(
 ): SchemaValidators | undefined {
   let generated: Record<string, unknown>;
   try {
-    generated = createRequire(import.meta.url)(`./${STANDALONE_FILE}`) as Record<string, unknown>;
+    generated = createRequire(import.meta.url)(fileURLToPath(STANDALONE_VALIDATORS_URL)) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return undefined;
   }
