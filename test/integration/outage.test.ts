@@ -67,6 +67,42 @@ describe.skipIf(!moto.available)(
   },
 );
 
+describe.skipIf(!moto.available)('a service that starts cold during an STS outage', () => {
+  let sts: Moto;
+  let t: TestApp;
+
+  afterAll(async () => {
+    await t?.app.stop();
+    await sts?.stop();
+  });
+
+  it('is served within 15 s of STS coming back, with the default 60 s retry_delay', async () => {
+    sts = await startMoto();
+    Object.assign(process.env, motoEnv(sts));
+    await sts.stop();
+    const service = makeService('started-cold');
+    t = await startTestApp(makeConfig([service]), 'warn');
+    await t.app.primed;
+    const during = await t.get('/v1/credentials', service.authToken);
+    const duringBody = (await during.json()) as { message: string };
+
+    await sts.restart();
+    const back = Date.now();
+    await eventually(
+      async () => (await t.get('/v1/credentials', service.authToken)).status === 200,
+      30_000,
+      500,
+    );
+    const servedAfterMs = Date.now() - back;
+    console.log(`cold start during an outage: served ${servedAfterMs} ms after STS came back`);
+
+    expect(during.status).toBe(503);
+    expect(duringBody.message).toMatch(/\(next attempt in \d+ s\)$/);
+    // The minimum interval between attempts is 15 s; before, the next try was retry_delay away.
+    expect(servedAfterMs).toBeLessThan(20_000);
+  }, 60_000);
+});
+
 describe.skipIf(!moto.available)('a herd of cold requests', () => {
   let sts: Moto;
   let t: TestApp;
