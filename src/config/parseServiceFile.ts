@@ -15,9 +15,6 @@ import { substituteDocument } from './substitution/substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
 
-/** Extensions of dynamic service files (case-insensitive), as the original read them. */
-export const SERVICE_FILE_EXTENSIONS: readonly string[] = ['.yaml', '.yml', '.json'];
-
 export interface ParseServiceFileOptions {
   /** Path of the dynamic file: names the service in the flat form and prefixes messages. */
   readonly file: string;
@@ -105,7 +102,7 @@ function mapBlocks(
 }
 
 /** `dir/app1.yaml` → `app1`; the name must be a valid service name. */
-export function serviceNameOf(file: string): string {
+function serviceNameOf(file: string): string {
   const extension = extname(file);
   const name = basename(file, extension);
   if (!/^[a-zA-Z0-9_-]+$/.test(name)) {
@@ -116,9 +113,4 @@ export function serviceNameOf(file: string): string {
     );
   }
   return name;
-}
-
-/** Whether the watcher should parse a file at all, by extension. */
-export function isServiceFile(file: string): boolean {
-  return SERVICE_FILE_EXTENSIONS.includes(extname(file).toLowerCase());
 }

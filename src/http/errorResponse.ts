@@ -20,11 +20,11 @@ export interface ErrorResponse {
 
 export const JSON_CONTENT_TYPE = 'application/json';
 
-export function toErrorBody(code: ErrorCode, message: string): string {
+function toErrorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ code, message, Code: code, Message: message });
 }
 
-export function statusOf(code: ErrorCode): number {
+function statusOf(code: ErrorCode): number {
   return (ERROR_CODES[code] as ErrorInfo).status ?? 500;
 }
 

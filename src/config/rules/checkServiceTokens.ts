@@ -7,7 +7,7 @@ import { weakTokenReason } from './tokenStrength.js';
 export type TokenHolder = Pick<ServiceConfig, 'name' | 'authToken'>;
 
 /** A service whose token another service already uses. Names only, never the token. */
-export interface DuplicateToken {
+interface DuplicateToken {
   readonly service: string;
   readonly sameAs: string;
 }
@@ -17,7 +17,7 @@ export interface DuplicateToken {
  * One pass over a map, so 10,000 services cost 10,000 lookups. The watcher of dynamic files
  * uses this across files too.
  */
-export function findDuplicateTokens(services: readonly TokenHolder[]): DuplicateToken[] {
+function findDuplicateTokens(services: readonly TokenHolder[]): DuplicateToken[] {
   const holders = new Map<string, string>();
   const duplicates: DuplicateToken[] = [];
   for (const service of services) {

@@ -120,6 +120,6 @@ function readKey(parsed: YamlParseOutcome, path: string, keyPath: string): Resol
 }
 
 /** A token with a trailing newline (`echo tok > file`) breaks every SDK; spaces are kept. */
-export function stripTrailingNewlines(text: string): string {
+function stripTrailingNewlines(text: string): string {
   return text.replace(/[\r\n]+$/, '');
 }
