@@ -1,5 +1,5 @@
 import type { Env } from '../config/env.js';
-import type { Config, LoadedConfig } from '../config/types.js';
+import type { Config, LoadedConfig, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import type { Clock } from '../credentials/types.js';
 import type { ServiceSource } from '../dynamic/createServiceSource.js';
@@ -64,18 +64,33 @@ export function createReloader(deps: ReloaderDeps): () => Promise<void> {
       );
       return;
     }
+    const before = deps.registry.services();
+    const changed = JSON.stringify(deps.config()) !== JSON.stringify(next.config);
     applyConfig(next);
     const all = await deps.source.reconfigure(next.config);
     const refetching = deps.registry.apply(all);
-    metrics?.recordConfigReload('success', 'main');
-    logger.info(
-      { services: all.length, refetching },
-      `config reloaded: ${all.length} service(s) in force, ${refetching} to fetch`,
-    );
+    if (changed || !sameServices(before, all)) {
+      metrics?.recordConfigReload('success', 'main');
+      logger.info(
+        { services: all.length, refetching },
+        `config reloaded: ${all.length} service(s) in force, ${refetching} to fetch`,
+      );
+    } else {
+      logger.info({ services: all.length }, 'config reloaded: nothing changed');
+    }
     // An operator who fixed a trust policy or source credentials sends SIGHUP: retry every
     // failing service now instead of after its backoff.
     void deps.credentials.prime(deps.credentials.failing());
   }
 
   return createReloadQueue(reload);
+}
+
+/** The same definitions by name (static and dynamic): frozen plain data, so JSON compares. */
+function sameServices(
+  before: ReadonlyMap<string, ServiceConfig>,
+  after: readonly ServiceConfig[],
+): boolean {
+  if (before.size !== after.length) return false;
+  return after.every((s) => JSON.stringify(before.get(s.name)) === JSON.stringify(s));
 }

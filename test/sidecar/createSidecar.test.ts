@@ -62,6 +62,30 @@ describe('createSidecar', () => {
     expect(t.reloads()).toBe(2);
   });
 
+  it('counts a reload as a success only when it changed something, and logs counts, not names', async () => {
+    const t = await start(makeConfig([a]));
+    const reloads = async () => {
+      const text = await (await fetch(`${t.metricsUrl}/metrics`)).text();
+      return text.match(
+        /credproxy_config_reloads_total\{outcome="success",source="main"\} (\d+)/,
+      )?.[1];
+    };
+
+    await t.sidecar.reload();
+    const afterSame = await reloads();
+    t.setNextConfig(makeConfig([a, b]));
+    await t.sidecar.reload();
+    const afterChange = await reloads();
+    const lines = t.logs.lines().filter((l) => String(l.msg).startsWith('config reloaded'));
+
+    expect(afterSame).toBeUndefined();
+    expect(afterChange).toBe('1');
+    expect(lines.map((l) => [l.msg, l.services])).toEqual([
+      ['config reloaded: nothing changed', 1],
+      ['config reloaded: 2 service(s) in force, 1 to fetch', 2],
+    ]);
+  });
+
   it('applies a reloaded refresh_buffer_seconds to sets already in service', async () => {
     const t = await start(makeConfig([a]));
     await flushMicrotasks();
