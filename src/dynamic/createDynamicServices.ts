@@ -10,6 +10,7 @@ import type {
 } from '../config/types.js';
 import type { ConfigIssue, ErrorCode } from '../errors.js';
 import { ConfigError } from '../errors.js';
+import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
 import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
 import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
@@ -55,6 +56,11 @@ export interface RescanReport {
   readonly changed: boolean;
 }
 
+/** What a rescan reads through; tests pass fakes. */
+export interface DynamicServicesDeps {
+  readonly reader?: DirectoryReader;
+}
+
 export interface DynamicServices {
   /** Read every watched directory now and apply what changed. */
   rescan(): Promise<RescanReport>;
@@ -79,7 +85,11 @@ interface FileState {
  * change replaces its set as a whole, a deletion removes exactly its services, and an invalid
  * change (bad YAML, schema error, a token another service uses) changes nothing.
  */
-export function createDynamicServices(initial: DynamicServicesOptions): DynamicServices {
+export function createDynamicServices(
+  initial: DynamicServicesOptions,
+  deps: DynamicServicesDeps = {},
+): DynamicServices {
+  const reader = deps.reader ?? nodeDirectoryReader;
   let options = initial;
   let directories = options.directories.map(compileDirectory);
   const states = new Map<string, FileState>();
@@ -92,7 +102,7 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
     // stats, not 1,000 reads and digests), unless the main config changed.
     const lastStatKey = (file: string) => (forceReparse ? undefined : states.get(file)?.statKey);
     const listings = await Promise.all(
-      directories.map((directory) => readDynamicDirectory(directory, lastStatKey)),
+      directories.map((directory) => readDynamicDirectory(directory, lastStatKey, reader)),
     );
     const present = new Map<string, DirectoryFile>();
     const missingDirectories: string[] = [];

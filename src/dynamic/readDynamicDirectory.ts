@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
 import { type CompiledDirectory, isWatchedFile } from './isWatchedFile.js';
 
 /**
@@ -28,13 +28,14 @@ export const MAX_DEPTH = 1;
 export async function readDynamicDirectory(
   directory: CompiledDirectory,
   lastStatKey: (file: string) => string | undefined = () => undefined,
+  reader: DirectoryReader = nodeDirectoryReader,
 ): Promise<{ exists: boolean; files: DirectoryFile[] }> {
   const files: DirectoryFile[] = [];
   let exists = true;
   async function walk(relative: string, depth: number): Promise<void> {
     let names: string[];
     try {
-      names = await readdir(join(directory.path, relative));
+      names = await reader.readdir(join(directory.path, relative));
     } catch (error) {
       if (depth === 0) exists = !isMissing(error);
       return;
@@ -43,7 +44,7 @@ export async function readDynamicDirectory(
       if (name.startsWith('.')) continue;
       const rel = relative === '' ? name : `${relative}/${name}`;
       const full = join(directory.path, rel);
-      const info = await stat(full).catch(() => undefined);
+      const info = await reader.stat(full).catch(() => undefined);
       if (info?.isDirectory()) {
         if (depth + 1 < MAX_DEPTH) await walk(rel, depth + 1);
       } else if (info?.isFile() && isWatchedFile(rel, directory)) {
@@ -51,7 +52,7 @@ export async function readDynamicDirectory(
         files.push(
           lastStatKey(full) === statKey
             ? { file: full, statKey, unchanged: true, text: undefined, digest: '' }
-            : await readOne(full, statKey),
+            : await readOne(full, statKey, reader),
         );
       }
     }
@@ -60,9 +61,13 @@ export async function readDynamicDirectory(
   return { exists, files };
 }
 
-async function readOne(file: string, statKey: string): Promise<DirectoryFile> {
+async function readOne(
+  file: string,
+  statKey: string,
+  reader: DirectoryReader,
+): Promise<DirectoryFile> {
   try {
-    const text = await readFile(file, 'utf8');
+    const text = await reader.readText(file);
     const digest = createHash('sha256').update(text).digest('base64');
     return { file, statKey, unchanged: false, text, digest };
   } catch (error) {

@@ -8,19 +8,9 @@ import { makeConfig, makeService } from '../helpers/configs.js';
 import { type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasMoto } from '../helpers/requireTool.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/startTestApp.js';
+import { ROLE, servicesFile, tok } from './serviceFiles.js';
 
 const moto = hasMoto();
-const tok = (name: string) => `${name}-token-0123456789abcdefghijklmnopqrstuv`;
-const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-
-/** A dynamic service file in the original's `services:` form. */
-function servicesFile(services: Record<string, { token: string; role?: string }>): string {
-  const blocks = Object.entries(services).map(
-    ([name, s]) =>
-      `  ${name}:\n    auth_token: "${s.token}"\n    source_credentials: {}\n    assumed_role:\n      RoleArn: "${s.role ?? ROLE(name)}"\n`,
-  );
-  return `services:\n${blocks.join('')}`;
-}
 
 describe.skipIf(!moto.available)('dynamic services: hot reload from watched directories', () => {
   let sts: Moto;
