@@ -52,6 +52,11 @@ export interface RescanReport {
   /** Dynamic services currently left out because of a name or token clash. */
   readonly conflicts: readonly ServiceConflict[];
   readonly missingDirectories: readonly string[];
+  /**
+   * Directories that exist but cannot be listed (EACCES, EIO, ...), with the Node error code.
+   * Listed at every rescan while it lasts; their files' services stay in force meanwhile.
+   */
+  readonly unreadableDirectories: ReadonlyArray<{ directory: string; code: string }>;
   /** Whether the served set differs from before this rescan. */
   readonly changed: boolean;
 }
@@ -72,6 +77,8 @@ export interface DynamicServices {
 
 interface FileState {
   readonly order: number;
+  /** The watched directory the file was listed in. */
+  readonly directory: string;
   /** Digest of the content last looked at, valid or not: unchanged files are not re-parsed. */
   seenDigest: string;
   /** Stat identity when last read (see DirectoryFile.statKey). */
@@ -104,16 +111,23 @@ export function createDynamicServices(
     const listings = await Promise.all(
       directories.map((directory) => readDynamicDirectory(directory, lastStatKey, reader)),
     );
-    const present = new Map<string, DirectoryFile>();
+    const present = new Map<string, { entry: DirectoryFile; directory: string }>();
     const missingDirectories: string[] = [];
+    const unreadableDirectories: Array<{ directory: string; code: string }> = [];
     listings.forEach((listing, i) => {
-      if (!listing.exists) missingDirectories.push(directories[i]?.path ?? '');
-      for (const file of listing.files) if (!present.has(file.file)) present.set(file.file, file);
+      const directory = directories[i]?.path ?? '';
+      if (listing.status === 'missing') missingDirectories.push(directory);
+      if (listing.status === 'unreadable')
+        unreadableDirectories.push({ directory, code: listing.code });
+      for (const entry of listing.files)
+        if (!present.has(entry.file)) present.set(entry.file, { entry, directory });
     });
+    // A directory that cannot be listed says nothing about its files: they stay as they were.
+    const unlisted = new Set(unreadableDirectories.map((u) => u.directory));
 
     const removed: Array<{ file: string; services: string[] }> = [];
     for (const [file, state] of states) {
-      if (present.has(file)) continue;
+      if (present.has(file) || unlisted.has(state.directory)) continue;
       states.delete(file);
       if (state.services) removed.push({ file, services: state.services.map((s) => s.name) });
     }
@@ -129,7 +143,7 @@ export function createDynamicServices(
     const loaded: Array<{ file: string; services: string[] }> = [];
     const rejected: Array<{ file: string; code: ErrorCode; issues: readonly ConfigIssue[] }> = [];
     const warnings: ConfigWarning[] = [];
-    for (const entry of present.values()) {
+    for (const { entry, directory } of present.values()) {
       const state = states.get(entry.file);
       if (state && entry.unchanged) continue;
       if (state && state.seenDigest === entry.digest && !forceReparse) {
@@ -139,6 +153,7 @@ export function createDynamicServices(
       const outcome = parse(entry);
       const current = state ?? {
         order: nextOrder++,
+        directory,
         seenDigest: entry.digest,
         statKey: entry.statKey,
         services: undefined,
@@ -184,6 +199,7 @@ export function createDynamicServices(
       warnings,
       conflicts: merged.conflicts,
       missingDirectories,
+      unreadableDirectories,
       changed: !sameServices(before, merged.services),
     };
   }
