@@ -57,6 +57,8 @@ export interface RescanReport {
    * Listed at every rescan while it lasts; their files' services stay in force meanwhile.
    */
   readonly unreadableDirectories: ReadonlyArray<{ directory: string; code: string }>;
+  /** Directories missing or unreadable at the previous rescan and read again by this one. */
+  readonly restoredDirectories: readonly string[];
   /** Whether the served set differs from before this rescan. */
   readonly changed: boolean;
 }
@@ -103,6 +105,8 @@ export function createDynamicServices(
   let nextOrder = 0;
   let merged = mergeServices(options.staticServices, []);
   let forceReparse = false;
+  /** Directories missing or unreadable at the last rescan. */
+  let unavailable = new Set<string>();
 
   async function rescan(): Promise<RescanReport> {
     // Files whose stat identity is unchanged are not even read (1,000 files: a readdir and
@@ -124,6 +128,11 @@ export function createDynamicServices(
     });
     // A directory that cannot be listed says nothing about its files: they stay as they were.
     const unlisted = new Set(unreadableDirectories.map((u) => u.directory));
+    const nowUnavailable = new Set([...missingDirectories, ...unlisted]);
+    const restoredDirectories = directories
+      .map((d) => d.path)
+      .filter((path) => unavailable.has(path) && !nowUnavailable.has(path));
+    unavailable = nowUnavailable;
 
     const removed: Array<{ file: string; services: string[] }> = [];
     for (const [file, state] of states) {
@@ -200,6 +209,7 @@ export function createDynamicServices(
       conflicts: merged.conflicts,
       missingDirectories,
       unreadableDirectories,
+      restoredDirectories,
       changed: !sameServices(before, merged.services),
     };
   }

@@ -195,3 +195,49 @@ describe('createDynamicServices: a directory that cannot be read', () => {
     expect(after.unreadableDirectories).toEqual([]);
   });
 });
+
+describe('createDynamicServices: a directory that goes and comes back', () => {
+  let root: string;
+  let dir: string;
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'credproxy-dynamic-'));
+    dir = join(root, 'dynamic');
+  });
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reports it missing at every rescan while it is gone, and restored once when it is back', async () => {
+    const dynamic = createDynamicServices(dynamicOptions([dir]));
+
+    const missing = await dynamic.rescan();
+    await mkdir(dir);
+    const back = await dynamic.rescan();
+    const later = await dynamic.rescan();
+    await rm(dir, { recursive: true });
+    const goneAgain = await dynamic.rescan();
+
+    expect(missing.missingDirectories).toEqual([dir]);
+    expect(missing.restoredDirectories).toEqual([]);
+    expect(back.missingDirectories).toEqual([]);
+    expect(back.restoredDirectories).toEqual([dir]);
+    expect(later.restoredDirectories).toEqual([]);
+    expect(goneAgain.missingDirectories).toEqual([dir]);
+  });
+
+  it('reports a directory that can be listed again as restored', async () => {
+    await mkdir(dir);
+    const denied = new Map([[dir, 'EACCES']]);
+    const dynamic = createDynamicServices(dynamicOptions([dir]), {
+      reader: readerDenying(denied),
+    });
+    await dynamic.rescan();
+
+    denied.delete(dir);
+    const report = await dynamic.rescan();
+
+    expect(report.restoredDirectories).toEqual([dir]);
+  });
+});
