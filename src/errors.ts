@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   CONFIG_EMPTY: 'The configuration file is empty.',
   CONFIG_NOT_MAPPING: 'The configuration file is not a mapping (for example a list or a scalar).',
   CONFIG_INVALID: 'The configuration breaks the schema or a configuration rule.',
+  CONFIG_TOO_LARGE: 'A dynamic service file is larger than dynamic_services.max_file_bytes.',
   SUBSTITUTION_FAILED: 'A fromEnv or fromFile substitution cannot be resolved.',
   // Command line and process.
   USAGE: 'The command line is malformed (exit code 2).',

@@ -23,6 +23,8 @@ export interface DynamicServicesOptions {
   readonly env: Env;
   /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
   readonly policy: DynamicFilePolicy;
+  /** `dynamic_services.max_file_bytes`: a larger file is rejected unread. */
+  readonly maxFileBytes: number;
 }
 
 /** The options for the dynamic services that the main config `config` watches. */
@@ -33,6 +35,7 @@ export function toDynamicServicesOptions(config: Config, env: Env): DynamicServi
     awsDefaults: config.awsDefaults,
     env,
     policy: toDynamicFilePolicy(config),
+    maxFileBytes: config.dynamicServices.maxFileBytes,
   };
 }
 
@@ -113,7 +116,13 @@ export function createDynamicServices(
     // stats, not 1,000 reads and digests), unless the main config changed.
     const lastStatKey = (file: string) => (forceReparse ? undefined : states.get(file)?.statKey);
     const listings = await Promise.all(
-      directories.map((directory) => readDynamicDirectory(directory, lastStatKey, reader)),
+      directories.map((directory) =>
+        readDynamicDirectory(directory, {
+          lastStatKey,
+          maxFileBytes: options.maxFileBytes,
+          reader,
+        }),
+      ),
     );
     const present = new Map<string, { entry: DirectoryFile; directory: string }>();
     const missingDirectories: string[] = [];
@@ -220,9 +229,10 @@ export function createDynamicServices(
     | { services: readonly ServiceConfig[]; warnings: readonly ConfigWarning[] }
     | { error: ConfigError } {
     if (entry.text === undefined) {
+      const problem = entry.problem ?? { code: 'CONFIG_UNREADABLE', message: 'cannot be read' };
       return {
-        error: new ConfigError('CONFIG_UNREADABLE', [
-          { file: entry.file, path: '', message: `cannot be read (${entry.readError ?? 'error'})` },
+        error: new ConfigError(problem.code, [
+          { file: entry.file, path: '', message: problem.message },
         ]),
       };
     }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { errorCode } from '../config/fileReader.js';
-import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
+import type { ErrorCode } from '../errors.js';
+import { type DirectoryReader, type EntryInfo, nodeDirectoryReader } from './directoryReader.js';
 import { type CompiledDirectory, isWatchedFile } from './isWatchedFile.js';
 
 /**
  * One candidate service file: its path, its stat identity, and its content's digest (or why it
- * is unreadable). `unchanged` files were not read: their identity matched the last one seen.
+ * was not read). `unchanged` files were not read: their identity matched the last one seen.
  */
 export interface DirectoryFile {
   readonly file: string;
@@ -15,8 +16,16 @@ export interface DirectoryFile {
   readonly unchanged: boolean;
   readonly text: string | undefined;
   readonly digest: string;
-  /** The Node error code (EACCES, EIO, ...) when the file could not be stat-ed or read. */
-  readonly readError?: string;
+  /** Why `text` is undefined although the file was not `unchanged`. Never holds content. */
+  readonly problem?: { readonly code: ErrorCode; readonly message: string };
+}
+
+export interface ReadDirectoryOptions {
+  /** The stat identity last seen for a file: files that still have it are not read again. */
+  readonly lastStatKey?: (file: string) => string | undefined;
+  /** `dynamic_services.max_file_bytes`: larger files are rejected, never read whole. */
+  readonly maxFileBytes: number;
+  readonly reader?: DirectoryReader;
 }
 
 /**
@@ -43,9 +52,9 @@ export const MAX_DEPTH = 1;
  */
 export async function readDynamicDirectory(
   directory: CompiledDirectory,
-  lastStatKey: (file: string) => string | undefined = () => undefined,
-  reader: DirectoryReader = nodeDirectoryReader,
+  options: ReadDirectoryOptions,
 ): Promise<DirectoryListing> {
+  const { lastStatKey = () => undefined, maxFileBytes, reader = nodeDirectoryReader } = options;
   const files: DirectoryFile[] = [];
   async function walk(relative: string, depth: number): Promise<void> {
     const names = await reader.readdir(join(directory.path, relative));
@@ -53,7 +62,7 @@ export async function readDynamicDirectory(
       if (name.startsWith('.')) continue;
       const rel = relative === '' ? name : `${relative}/${name}`;
       const full = join(directory.path, rel);
-      let info: Awaited<ReturnType<DirectoryReader['stat']>>;
+      let info: EntryInfo;
       try {
         info = await reader.stat(full);
       } catch (error) {
@@ -66,11 +75,14 @@ export async function readDynamicDirectory(
         if (depth + 1 < MAX_DEPTH) await walk(rel, depth + 1).catch(() => undefined);
       } else if (info.isFile() && isWatchedFile(rel, directory)) {
         const statKey = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
-        files.push(
-          lastStatKey(full) === statKey
-            ? { file: full, statKey, unchanged: true, text: undefined, digest: '' }
-            : await readOne(full, statKey, reader),
-        );
+        if (lastStatKey(full) === statKey) {
+          files.push({ file: full, statKey, unchanged: true, text: undefined, digest: '' });
+        } else if (info.size > maxFileBytes) {
+          // A sparse terabyte is refused here, without reading a byte of it.
+          files.push(tooLarge(full, statKey, info.size, maxFileBytes));
+        } else {
+          files.push(await readOne(full, statKey, reader, maxFileBytes));
+        }
       }
     }
   }
@@ -87,14 +99,21 @@ async function readOne(
   file: string,
   statKey: string,
   reader: DirectoryReader,
+  maxFileBytes: number,
 ): Promise<DirectoryFile> {
+  let head: { bytes: Buffer; size: number };
   try {
-    const text = await reader.readText(file);
-    const digest = createHash('sha256').update(text).digest('base64');
-    return { file, statKey, unchanged: false, text, digest };
+    // One byte over the limit tells a file that grew since `stat` from one that did not.
+    head = await reader.readHead(file, maxFileBytes + 1);
   } catch (error) {
     return { ...unreadable(file, error), statKey };
   }
+  if (head.bytes.length > maxFileBytes) {
+    return tooLarge(file, statKey, Math.max(head.size, head.bytes.length), maxFileBytes);
+  }
+  const text = head.bytes.toString('utf8');
+  const digest = createHash('sha256').update(text).digest('base64');
+  return { file, statKey, unchanged: false, text, digest };
 }
 
 /** A file whose content is unknown: its previous definition, if any, stays. */
@@ -106,7 +125,22 @@ function unreadable(file: string, error: unknown): DirectoryFile {
     unchanged: false,
     text: undefined,
     digest: `unreadable:${code}`,
-    readError: code,
+    problem: { code: 'CONFIG_UNREADABLE', message: `cannot be read (${code})` },
+  };
+}
+
+/** A file over the limit: rejected unread, its previous definition, if any, stays. */
+function tooLarge(file: string, statKey: string, bytes: number, limit: number): DirectoryFile {
+  return {
+    file,
+    statKey,
+    unchanged: false,
+    text: undefined,
+    digest: `too-large:${bytes}`,
+    problem: {
+      code: 'CONFIG_TOO_LARGE',
+      message: `file is ${bytes} bytes, over dynamic_services.max_file_bytes (${limit})`,
+    },
   };
 }
 

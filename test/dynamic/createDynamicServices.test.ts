@@ -1,11 +1,11 @@
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDynamicServices } from '../../src/dynamic/createDynamicServices.js';
 import { type DirectoryReader, nodeDirectoryReader } from '../../src/dynamic/directoryReader.js';
-import { dynamicOptions, servicesFile, tok } from './serviceFiles.js';
+import { dynamicOptions, paddedTo, servicesFile, tok } from './serviceFiles.js';
 
 /** A Node-style file system error. */
 const failure = (code: string, path: string) =>
@@ -239,5 +239,129 @@ describe('createDynamicServices: a directory that goes and comes back', () => {
     const report = await dynamic.rescan();
 
     expect(report.restoredDirectories).toEqual([dir]);
+  });
+});
+
+describe('createDynamicServices: dynamic_services.max_file_bytes', () => {
+  const LIMIT = 1024;
+  let dir: string;
+  let file: string;
+  /** What `readHead` was asked for, in order. */
+  let reads: Array<{ path: string; maxBytes: number }>;
+  /** Sizes `stat` reports instead of the real ones. */
+  let statSizes: Map<string, number>;
+  const reader: DirectoryReader = {
+    ...nodeDirectoryReader,
+    stat: async (path) => {
+      const info = await nodeDirectoryReader.stat(path);
+      const size = statSizes.get(path);
+      return size === undefined
+        ? info
+        : {
+            isFile: () => info.isFile(),
+            isDirectory: () => info.isDirectory(),
+            ino: info.ino,
+            size,
+            mtimeMs: info.mtimeMs,
+            ctimeMs: info.ctimeMs,
+          };
+    },
+    readHead: (path, maxBytes) => {
+      reads.push({ path, maxBytes });
+      return nodeDirectoryReader.readHead(path, maxBytes);
+    },
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'credproxy-dynamic-'));
+    file = join(dir, 'app.yaml');
+    reads = [];
+    statSizes = new Map();
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const create = () =>
+    createDynamicServices(dynamicOptions([dir], { maxFileBytes: LIMIT }), { reader });
+  const tooLarge = (bytes: number) => ({
+    file,
+    code: 'CONFIG_TOO_LARGE',
+    issues: [
+      {
+        file,
+        path: '',
+        message: `file is ${bytes} bytes, over dynamic_services.max_file_bytes (${LIMIT})`,
+      },
+    ],
+  });
+
+  it('loads a file of exactly the limit', async () => {
+    await writeFile(file, paddedTo(servicesFile({ app: { token: tok('app') } }), LIMIT));
+
+    const report = await create().rescan();
+
+    expect(report.loaded).toEqual([{ file, services: ['app'] }]);
+  });
+
+  it('rejects a file one byte over the limit without reading it, and keeps its previous definition', async () => {
+    await writeFile(file, servicesFile({ app: { token: tok('old') } }));
+    const dynamic = create();
+    await dynamic.rescan();
+    reads = [];
+
+    await writeFile(file, paddedTo(servicesFile({ app: { token: tok('new') } }), LIMIT + 1));
+    const report = await dynamic.rescan();
+
+    expect(report.rejected).toEqual([tooLarge(LIMIT + 1)]);
+    expect(reads).toEqual([]);
+    expect(dynamic.services().map((s) => s.authToken)).toEqual([tok('old')]);
+  });
+
+  it('refuses a sparse file of 4 GiB by its size alone', async () => {
+    await writeFile(file, '');
+    await truncate(file, 4 * 1024 ** 3);
+
+    const report = await create().rescan();
+
+    expect(report.rejected).toEqual([tooLarge(4 * 1024 ** 3)]);
+    expect(reads).toEqual([]);
+  });
+
+  it('refuses a file that grew past the limit between stat and read, reading one byte more than the limit', async () => {
+    await writeFile(file, servicesFile({ app: { token: tok('old') } }));
+    const dynamic = create();
+    await dynamic.rescan();
+
+    await writeFile(file, paddedTo(servicesFile({ app: { token: tok('new') } }), 4000));
+    statSizes.set(file, 100);
+    const report = await dynamic.rescan();
+
+    expect(report.rejected).toEqual([tooLarge(4000)]);
+    expect(reads.at(-1)).toEqual({ path: file, maxBytes: LIMIT + 1 });
+    expect(dynamic.services().map((s) => s.authToken)).toEqual([tok('old')]);
+  });
+
+  it('rejects an oversized file once, and loads it when it shrinks under the limit', async () => {
+    await writeFile(file, paddedTo(servicesFile({ app: { token: tok('app') } }), 2 * LIMIT));
+    const dynamic = create();
+
+    const first = await dynamic.rescan();
+    const again = await dynamic.rescan();
+    await writeFile(file, servicesFile({ app: { token: tok('app') } }));
+    const shrunk = await dynamic.rescan();
+
+    expect(first.rejected).toEqual([tooLarge(2 * LIMIT)]);
+    expect(again.rejected).toEqual([]);
+    expect(shrunk.loaded).toEqual([{ file, services: ['app'] }]);
+  });
+
+  it('never puts the content of an oversized file in the report', async () => {
+    await writeFile(file, paddedTo(servicesFile({ app: { token: tok('secret') } }), 2 * LIMIT));
+
+    const report = await create().rescan();
+
+    expect(JSON.stringify(report)).not.toContain(tok('secret'));
   });
 });

@@ -30,6 +30,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
         reloadIntervalSeconds: 1,
         secretDirectories: [],
         allowedEnv: [],
+        maxFileBytes: 1_048_576,
       },
     });
   }

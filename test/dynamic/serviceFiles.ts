@@ -13,6 +13,13 @@ export function servicesFile(services: Record<string, { token: string; role?: st
   return `services:\n${blocks.join('')}`;
 }
 
+/** `text` followed by a YAML comment that brings it to exactly `bytes` bytes. */
+export function paddedTo(text: string, bytes: number): string {
+  const padding = bytes - Buffer.byteLength(text) - 2;
+  if (padding < 0) throw new Error(`${bytes} bytes is too short for this file`);
+  return `${text}#${'x'.repeat(padding)}\n`;
+}
+
 /** Options for `createDynamicServices` watching `paths`, with no static service. */
 export function dynamicOptions(
   paths: readonly string[],
@@ -24,6 +31,7 @@ export function dynamicOptions(
     awsDefaults: { region: 'us-east-1', raw: { region: 'us-east-1' } },
     env: {},
     policy: { secretDirectories: [], allowedEnv: [] },
+    maxFileBytes: 1_048_576,
     ...overrides,
   };
 }
