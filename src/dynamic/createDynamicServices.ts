@@ -1,5 +1,4 @@
 import type { Env } from '../config/env.js';
-import { parseServiceFile } from '../config/parseServiceFile.js';
 import type {
   AwsDefaults,
   Config,
@@ -9,10 +8,10 @@ import type {
   ServiceConfig,
 } from '../config/types.js';
 import type { ConfigIssue, ErrorCode } from '../errors.js';
-import { ConfigError } from '../errors.js';
 import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
 import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
+import { parseDynamicFile } from './parseDynamicFile.js';
 import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
 import { toDynamicFilePolicy } from './toDynamicFilePolicy.js';
 
@@ -168,7 +167,11 @@ export function createDynamicServices(
         state.statKey = entry.statKey;
         continue;
       }
-      const outcome = parse(entry);
+      const outcome = parseDynamicFile(entry, {
+        env: options.env,
+        awsDefaults: options.awsDefaults,
+        policy: options.policy,
+      });
       const current = state ?? {
         order: nextOrder++,
         directory,
@@ -221,36 +224,6 @@ export function createDynamicServices(
       restoredDirectories,
       changed: !sameServices(before, merged.services),
     };
-  }
-
-  function parse(
-    entry: DirectoryFile,
-  ):
-    | { services: readonly ServiceConfig[]; warnings: readonly ConfigWarning[] }
-    | { error: ConfigError } {
-    if (entry.text === undefined) {
-      const problem = entry.problem ?? { code: 'CONFIG_UNREADABLE', message: 'cannot be read' };
-      return {
-        error: new ConfigError(problem.code, [
-          { file: entry.file, path: '', message: problem.message },
-        ]),
-      };
-    }
-    try {
-      return parseServiceFile(entry.text, {
-        file: entry.file,
-        env: options.env,
-        awsDefaults: options.awsDefaults,
-        policy: options.policy,
-      });
-    } catch (error) {
-      if (error instanceof ConfigError) return { error };
-      return {
-        error: new ConfigError('CONFIG_INVALID', [
-          { file: entry.file, path: '', message: 'cannot be parsed' },
-        ]),
-      };
-    }
   }
 
   function toFileServices(): DynamicFileServices[] {
