@@ -20,6 +20,9 @@ export const ERROR_CODES = {
     description: 'The configuration file is not a mapping (for example a list or a scalar).',
   },
   CONFIG_INVALID: { description: 'The configuration breaks the schema or a configuration rule.' },
+  CONFIG_TOO_LARGE: {
+    description: 'A dynamic service file is larger than dynamic_services.max_file_bytes.',
+  },
   SUBSTITUTION_FAILED: { description: 'A fromEnv or fromFile substitution cannot be resolved.' },
   // Command line and process.
   USAGE: { description: 'The command line is malformed (exit code 2).' },

@@ -34,6 +34,7 @@ export function toDynamicServices(
     reloadIntervalSeconds: Number(block.reload_interval),
     secretDirectories: stringsOf(block.secret_directories).map((dir) => context.resolvePath(dir)),
     allowedEnv: stringsOf(block.allowed_env),
+    maxFileBytes: Number(block.max_file_bytes),
   };
 }
 

@@ -95,6 +95,8 @@ export interface DynamicServicesConfig {
   readonly secretDirectories: readonly string[];
   /** `allowed_env`: the only variables `${fromEnv:}` in a dynamic file may read. */
   readonly allowedEnv: readonly string[];
+  /** `max_file_bytes`: a larger dynamic file is rejected without being read. */
+  readonly maxFileBytes: number;
 }
 
 /**

@@ -1,5 +1,4 @@
 import type { Env } from '../config/env.js';
-import { parseServiceFile } from '../config/parseServiceFile.js';
 import type {
   AwsDefaults,
   Config,
@@ -9,9 +8,10 @@ import type {
   ServiceConfig,
 } from '../config/types.js';
 import type { ConfigIssue, ErrorCode } from '../errors.js';
-import { ConfigError } from '../errors.js';
+import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
 import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';
+import { parseDynamicFile } from './parseDynamicFile.js';
 import { type DirectoryFile, readDynamicDirectory } from './readDynamicDirectory.js';
 import { toDynamicFilePolicy } from './toDynamicFilePolicy.js';
 
@@ -22,6 +22,8 @@ export interface DynamicServicesOptions {
   readonly env: Env;
   /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
   readonly policy: DynamicFilePolicy;
+  /** `dynamic_services.max_file_bytes`: a larger file is rejected unread. */
+  readonly maxFileBytes: number;
 }
 
 /** The options for the dynamic services that the main config `config` watches. */
@@ -32,6 +34,7 @@ export function toDynamicServicesOptions(config: Config, env: Env): DynamicServi
     awsDefaults: config.awsDefaults,
     env,
     policy: toDynamicFilePolicy(config),
+    maxFileBytes: config.dynamicServices.maxFileBytes,
   };
 }
 
@@ -51,8 +54,20 @@ export interface RescanReport {
   /** Dynamic services currently left out because of a name or token clash. */
   readonly conflicts: readonly ServiceConflict[];
   readonly missingDirectories: readonly string[];
+  /**
+   * Directories that exist but cannot be listed (EACCES, EIO, ...), with the Node error code.
+   * Listed at every rescan while it lasts; their files' services stay in force meanwhile.
+   */
+  readonly unreadableDirectories: ReadonlyArray<{ directory: string; code: string }>;
+  /** Directories missing or unreadable at the previous rescan and read again by this one. */
+  readonly restoredDirectories: readonly string[];
   /** Whether the served set differs from before this rescan. */
   readonly changed: boolean;
+}
+
+/** What a rescan reads through; tests pass fakes. */
+export interface DynamicServicesDeps {
+  readonly reader?: DirectoryReader;
 }
 
 export interface DynamicServices {
@@ -66,6 +81,8 @@ export interface DynamicServices {
 
 interface FileState {
   readonly order: number;
+  /** The watched directory the file was listed in. */
+  readonly directory: string;
   /** Digest of the content last looked at, valid or not: unchanged files are not re-parsed. */
   seenDigest: string;
   /** Stat identity when last read (see DirectoryFile.statKey). */
@@ -79,31 +96,55 @@ interface FileState {
  * change replaces its set as a whole, a deletion removes exactly its services, and an invalid
  * change (bad YAML, schema error, a token another service uses) changes nothing.
  */
-export function createDynamicServices(initial: DynamicServicesOptions): DynamicServices {
+export function createDynamicServices(
+  initial: DynamicServicesOptions,
+  deps: DynamicServicesDeps = {},
+): DynamicServices {
+  const reader = deps.reader ?? nodeDirectoryReader;
   let options = initial;
   let directories = options.directories.map(compileDirectory);
   const states = new Map<string, FileState>();
   let nextOrder = 0;
   let merged = mergeServices(options.staticServices, []);
   let forceReparse = false;
+  /** Directories missing or unreadable at the last rescan. */
+  let unavailable = new Set<string>();
 
   async function rescan(): Promise<RescanReport> {
     // Files whose stat identity is unchanged are not even read (1,000 files: a readdir and
     // stats, not 1,000 reads and digests), unless the main config changed.
     const lastStatKey = (file: string) => (forceReparse ? undefined : states.get(file)?.statKey);
     const listings = await Promise.all(
-      directories.map((directory) => readDynamicDirectory(directory, lastStatKey)),
+      directories.map((directory) =>
+        readDynamicDirectory(directory, {
+          lastStatKey,
+          maxFileBytes: options.maxFileBytes,
+          reader,
+        }),
+      ),
     );
-    const present = new Map<string, DirectoryFile>();
+    const present = new Map<string, { entry: DirectoryFile; directory: string }>();
     const missingDirectories: string[] = [];
+    const unreadableDirectories: Array<{ directory: string; code: string }> = [];
     listings.forEach((listing, i) => {
-      if (!listing.exists) missingDirectories.push(directories[i]?.path ?? '');
-      for (const file of listing.files) if (!present.has(file.file)) present.set(file.file, file);
+      const directory = directories[i]?.path ?? '';
+      if (listing.status === 'missing') missingDirectories.push(directory);
+      if (listing.status === 'unreadable')
+        unreadableDirectories.push({ directory, code: listing.code });
+      for (const entry of listing.files)
+        if (!present.has(entry.file)) present.set(entry.file, { entry, directory });
     });
+    // A directory that cannot be listed says nothing about its files: they stay as they were.
+    const unlisted = new Set(unreadableDirectories.map((u) => u.directory));
+    const nowUnavailable = new Set([...missingDirectories, ...unlisted]);
+    const restoredDirectories = directories
+      .map((d) => d.path)
+      .filter((path) => unavailable.has(path) && !nowUnavailable.has(path));
+    unavailable = nowUnavailable;
 
     const removed: Array<{ file: string; services: string[] }> = [];
     for (const [file, state] of states) {
-      if (present.has(file)) continue;
+      if (present.has(file) || unlisted.has(state.directory)) continue;
       states.delete(file);
       if (state.services) removed.push({ file, services: state.services.map((s) => s.name) });
     }
@@ -119,16 +160,21 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
     const loaded: Array<{ file: string; services: string[] }> = [];
     const rejected: Array<{ file: string; code: ErrorCode; issues: readonly ConfigIssue[] }> = [];
     const warnings: ConfigWarning[] = [];
-    for (const entry of present.values()) {
+    for (const { entry, directory } of present.values()) {
       const state = states.get(entry.file);
       if (state && entry.unchanged) continue;
       if (state && state.seenDigest === entry.digest && !forceReparse) {
         state.statKey = entry.statKey;
         continue;
       }
-      const outcome = parse(entry);
+      const outcome = parseDynamicFile(entry, {
+        env: options.env,
+        awsDefaults: options.awsDefaults,
+        policy: options.policy,
+      });
       const current = state ?? {
         order: nextOrder++,
+        directory,
         seenDigest: entry.digest,
         statKey: entry.statKey,
         services: undefined,
@@ -174,37 +220,10 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
       warnings,
       conflicts: merged.conflicts,
       missingDirectories,
+      unreadableDirectories,
+      restoredDirectories,
       changed: !sameServices(before, merged.services),
     };
-  }
-
-  function parse(
-    entry: DirectoryFile,
-  ):
-    | { services: readonly ServiceConfig[]; warnings: readonly ConfigWarning[] }
-    | { error: ConfigError } {
-    if (entry.text === undefined) {
-      return {
-        error: new ConfigError('CONFIG_UNREADABLE', [
-          { file: entry.file, path: '', message: `cannot be read (${entry.readError ?? 'error'})` },
-        ]),
-      };
-    }
-    try {
-      return parseServiceFile(entry.text, {
-        file: entry.file,
-        env: options.env,
-        awsDefaults: options.awsDefaults,
-        policy: options.policy,
-      });
-    } catch (error) {
-      if (error instanceof ConfigError) return { error };
-      return {
-        error: new ConfigError('CONFIG_INVALID', [
-          { file: entry.file, path: '', message: 'cannot be parsed' },
-        ]),
-      };
-    }
   }
 
   function toFileServices(): DynamicFileServices[] {

@@ -74,6 +74,18 @@ export function createServiceSource(
     for (const key of [...reported])
       if (!current.has(key) && !key.startsWith('dir\u0000')) reported.delete(key);
     for (const key of current) reported.add(key);
+    for (const { directory, code } of result.unreadableDirectories) {
+      metrics?.recordConfigReload('failure', 'dynamic');
+      log.error(
+        { directory, code },
+        `dynamic directory ${directory} cannot be read (${code}); its services stay in force`,
+      );
+    }
+    for (const dir of result.restoredDirectories) {
+      // A later disappearance is reported again.
+      reported.delete(`dir\u0000${dir}`);
+      log.info({ directory: dir }, `dynamic directory ${dir} is readable again`);
+    }
     for (const dir of result.missingDirectories) {
       const key = `dir\u0000${dir}`;
       if (reported.has(key)) continue;

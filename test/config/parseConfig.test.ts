@@ -108,6 +108,7 @@ describe('parseConfig: defaults', () => {
       reloadIntervalSeconds: 5,
       secretDirectories: [],
       allowedEnv: [],
+      maxFileBytes: 1_048_576,
     });
     expect(config.services[0]?.origin).toEqual({ kind: 'static', file: FILE });
   });
@@ -144,6 +145,7 @@ describe('parseConfig: defaults', () => {
             { path: '/srv/more', exclude_patterns: ['^\\.', '~$'] },
           ],
           reload_interval: 2,
+          max_file_bytes: 4096,
           secret_directories: ['secrets', '/run/secrets'],
           allowed_env: ['APP_REGION'],
         },
@@ -161,6 +163,7 @@ describe('parseConfig: defaults', () => {
       reloadIntervalSeconds: 2,
       secretDirectories: ['/etc/credproxy/secrets', '/run/secrets'],
       allowedEnv: ['APP_REGION'],
+      maxFileBytes: 4096,
     });
   });
 });
@@ -183,6 +186,12 @@ describe('parseConfig: ranges and shapes', () => {
     [{ dynamic_services: { enabled: true, reload_interval: 60 } }, true],
     [{ dynamic_services: { enabled: true, reload_interval: 61 } }, false],
     [{ dynamic_services: { enabled: true, directories: [] } }, false],
+    [{ dynamic_services: { max_file_bytes: 1 } }, true],
+    [{ dynamic_services: { max_file_bytes: 67_108_864 } }, true],
+    [{ dynamic_services: { max_file_bytes: 0 } }, false],
+    [{ dynamic_services: { max_file_bytes: 67_108_865 } }, false],
+    [{ dynamic_services: { max_file_bytes: 1.5 } }, false],
+    [{ dynamic_services: { max_file_bytes: '1MiB' } }, false],
     [{ dynamic_services: { secret_directories: ['/run/secrets'] } }, true],
     [{ dynamic_services: { secret_directories: [''] } }, false],
     [{ dynamic_services: { allowed_env: ['APP_REGION', '_x1'] } }, true],

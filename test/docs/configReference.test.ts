@@ -25,6 +25,7 @@ describe('docs/configuration.md', () => {
       'services.<name>.assumed_role.DurationSeconds',
       'services.<name>.assumed_role.Tags[].Key',
       'dynamic_services.directories[].include_patterns',
+      'dynamic_services.max_file_bytes',
       'metrics.prometheus.port',
     ]) {
       expect(doc).toMatch(

@@ -8,19 +8,11 @@ import { makeConfig, makeService } from '../helpers/configs.js';
 import { type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasMoto } from '../helpers/requireTool.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/startTestApp.js';
+import { ROLE, servicesFile, tok } from './serviceFiles.js';
 
 const moto = hasMoto();
-const tok = (name: string) => `${name}-token-0123456789abcdefghijklmnopqrstuv`;
-const ROLE = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
-
-/** A dynamic service file in the original's `services:` form. */
-function servicesFile(services: Record<string, { token: string; role?: string }>): string {
-  const blocks = Object.entries(services).map(
-    ([name, s]) =>
-      `  ${name}:\n    auth_token: "${s.token}"\n    source_credentials: {}\n    assumed_role:\n      RoleArn: "${s.role ?? ROLE(name)}"\n`,
-  );
-  return `services:\n${blocks.join('')}`;
-}
+const MISSING = 'does not exist; it is read once it appears';
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!moto.available)('dynamic services: hot reload from watched directories', () => {
   let sts: Moto;
@@ -38,6 +30,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
         reloadIntervalSeconds: 1,
         secretDirectories: [],
         allowedEnv: [],
+        maxFileBytes: 1_048_576,
       },
     });
   }
@@ -284,6 +277,35 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
     await writeFile(join(dir, 'late.yaml'), servicesFile({ late: { token: tok('late') } }));
     await until(tok('late'), 200);
 
-    expect(t.logs.text()).toContain('does not exist; it is read once it appears');
+    expect(t.logs.text()).toContain(MISSING);
+  });
+
+  it('serves a file written into a directory deleted and created again, within reload_interval and a second or two', async () => {
+    await start();
+    await rm(dir, { recursive: true });
+    await eventually(() => t.logs.text().includes(MISSING), 15_000, 100);
+    await mkdir(dir);
+    await pause(1_500);
+
+    await writeFile(join(dir, 'back.yaml'), servicesFile({ back: { token: tok('back') } }));
+    const started = performance.now();
+    await until(tok('back'), 200);
+
+    // reload_interval (1 s), the next presence check (1 s), the first AssumeRole on moto.
+    expect(performance.now() - started).toBeLessThan(3_500);
+  });
+
+  it('warns again when a directory that came back disappears a second time', async () => {
+    await start();
+    await rm(dir, { recursive: true });
+    await eventually(() => t.logs.text().includes(MISSING), 15_000, 100);
+    await mkdir(dir);
+    await writeFile(join(dir, 'back.yaml'), servicesFile({ back: { token: tok('back') } }));
+    await until(tok('back'), 200);
+
+    await rm(dir, { recursive: true });
+    await until(tok('back'), 403);
+
+    expect(t.logs.lines().filter((l) => String(l.msg).endsWith(MISSING))).toHaveLength(2);
   });
 });

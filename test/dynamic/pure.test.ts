@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileDirectory, isWatchedFile } from '../../src/dynamic/isWatchedFile.js';
 import { mergeServices } from '../../src/dynamic/mergeServices.js';
+import { parseDynamicFile } from '../../src/dynamic/parseDynamicFile.js';
+import type { DirectoryFile } from '../../src/dynamic/readDynamicDirectory.js';
 import { makeService } from '../helpers/configs.js';
+import { servicesFile, tok } from './serviceFiles.js';
 
 const dynamic = (name: string, file: string, token = `${name}-tok`) =>
   makeService(name, { authToken: token, origin: { kind: 'dynamic', file } });
@@ -101,5 +104,52 @@ describe('mergeServices', () => {
 
     expect(result.services.map((s) => s.name)).toEqual(['s']);
     expect(result.conflicts[0]).toMatchObject({ reason: 'token', owner: 's' });
+  });
+});
+
+describe('parseDynamicFile', () => {
+  const context = { env: {}, awsDefaults: { region: 'us-east-1', raw: { region: 'us-east-1' } } };
+  const read = (text: string | undefined, problem?: DirectoryFile['problem']): DirectoryFile => ({
+    file: '/d/app.yaml',
+    statKey: 'k',
+    unchanged: false,
+    text,
+    digest: 'd',
+    problem,
+  });
+
+  it.each([
+    [
+      'an unreadable file',
+      read(undefined, { code: 'CONFIG_UNREADABLE', message: 'cannot be read (EIO)' }),
+      'CONFIG_UNREADABLE',
+      '/d/app.yaml: cannot be read (EIO)',
+    ],
+    [
+      'a file over the size limit',
+      read(undefined, {
+        code: 'CONFIG_TOO_LARGE',
+        message: 'file is 2048 bytes, over dynamic_services.max_file_bytes (1024)',
+      }),
+      'CONFIG_TOO_LARGE',
+      '/d/app.yaml: file is 2048 bytes, over dynamic_services.max_file_bytes (1024)',
+    ],
+    [
+      'an unread file with no reason',
+      read(undefined),
+      'CONFIG_UNREADABLE',
+      '/d/app.yaml: cannot be read',
+    ],
+  ])('turns %s into an error with its code and message', (_what, entry, code, message) => {
+    const outcome = parseDynamicFile(entry, context);
+
+    expect('error' in outcome && outcome.error.code).toBe(code);
+    expect('error' in outcome && outcome.error.message).toBe(message);
+  });
+
+  it('parses a readable file into its services', () => {
+    const outcome = parseDynamicFile(read(servicesFile({ app: { token: tok('app') } })), context);
+
+    expect('services' in outcome && outcome.services.map((s) => s.name)).toEqual(['app']);
   });
 });

@@ -41,6 +41,7 @@ describe('revoking a dynamic service while STS hangs', () => {
           reloadIntervalSeconds: 1,
           secretDirectories: [],
           allowedEnv: [],
+          maxFileBytes: 1024 * 1024,
         },
       }),
     );

@@ -34,6 +34,7 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
       reloadIntervalSeconds: 5,
       secretDirectories: [],
       allowedEnv: [],
+      maxFileBytes: 1_048_576,
     },
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
     ...overrides,
