@@ -1,4 +1,5 @@
 import type { Env } from '../config/env.js';
+import { createTokenOwners } from '../config/rules/tokenOwners.js';
 import type {
   AwsDefaults,
   Config,
@@ -150,11 +151,11 @@ export function createDynamicServices(
     }
 
     // Token holders, kept current as files are accepted, so one pass sees its own changes.
-    const holders = new Map<string, { service: string; file: string }>();
+    const holders = createTokenOwners<{ service: string; file: string }>();
     for (const s of options.staticServices)
-      holders.set(s.authToken, { service: s.name, file: s.origin.file });
+      holders.claim(s.authToken, { service: s.name, file: s.origin.file });
     for (const [file, state] of states) {
-      for (const s of state.services ?? []) holders.set(s.authToken, { service: s.name, file });
+      for (const s of state.services ?? []) holders.claim(s.authToken, { service: s.name, file });
     }
 
     const loaded: Array<{ file: string; services: string[] }> = [];
@@ -187,7 +188,7 @@ export function createDynamicServices(
         continue;
       }
       const clashes: ConfigIssue[] = outcome.services.flatMap((s) => {
-        const holder = holders.get(s.authToken);
+        const holder = holders.ownerOf(s.authToken);
         return holder && holder.file !== entry.file
           ? [
               {
@@ -202,12 +203,14 @@ export function createDynamicServices(
         rejected.push({ file: entry.file, code: 'CONFIG_INVALID', issues: clashes });
         continue;
       }
-      for (const s of current.services ?? []) holders.delete(s.authToken);
+      for (const s of current.services ?? []) holders.release(s.authToken);
       for (const s of outcome.services)
-        holders.set(s.authToken, { service: s.name, file: entry.file });
+        holders.claim(s.authToken, { service: s.name, file: entry.file });
+      // A SIGHUP re-parses every file; one that yields the same services is not news.
+      const same = JSON.stringify(current.services) === JSON.stringify(outcome.services);
       current.services = outcome.services;
       warnings.push(...outcome.warnings);
-      loaded.push({ file: entry.file, services: outcome.services.map((s) => s.name) });
+      if (!same) loaded.push({ file: entry.file, services: outcome.services.map((s) => s.name) });
     }
     forceReparse = false;
 

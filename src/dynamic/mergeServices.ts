@@ -1,3 +1,4 @@
+import { createTokenOwners } from '../config/rules/tokenOwners.js';
 import type { ServiceConfig } from '../config/types.js';
 
 /** The last valid definition of one dynamic file, and when the file was first seen. */
@@ -35,7 +36,8 @@ export function mergeServices(
 ): MergedServices {
   const staticNames = new Map(staticServices.map((s) => [s.name, s.origin.file]));
   const owners = new Map<string, string>();
-  const tokens = new Map(staticServices.map((s) => [s.authToken, s.name]));
+  const tokens = createTokenOwners<string>();
+  for (const s of staticServices) tokens.claim(s.authToken, s.name);
   const services: ServiceConfig[] = [...staticServices];
   const conflicts: ServiceConflict[] = [];
 
@@ -43,7 +45,7 @@ export function mergeServices(
     for (const service of entry.services) {
       const staticFile = staticNames.get(service.name);
       const owner = owners.get(service.name);
-      const tokenHolder = tokens.get(service.authToken);
+      const tokenHolder = tokens.ownerOf(service.authToken);
       if (staticFile !== undefined) {
         conflicts.push({
           file: entry.file,
@@ -62,7 +64,7 @@ export function mergeServices(
         });
       } else {
         owners.set(service.name, entry.file);
-        tokens.set(service.authToken, service.name);
+        tokens.claim(service.authToken, service.name);
         services.push(service);
       }
     }

@@ -365,3 +365,26 @@ describe('createDynamicServices: dynamic_services.max_file_bytes', () => {
     expect(JSON.stringify(report)).not.toContain(tok('secret'));
   });
 });
+
+describe('createDynamicServices: a re-parse that finds nothing new', () => {
+  let root: string;
+
+  afterEach(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('reports a file as loaded only when its services changed (SIGHUP re-parses every file)', async () => {
+    root = await mkdtemp(join(tmpdir(), 'credproxy-dynamic-'));
+    await writeFile(join(root, 'a.yaml'), servicesFile({ a: { token: tok('a') } }));
+    await writeFile(join(root, 'b.yaml'), servicesFile({ b: { token: tok('b') } }));
+    const dynamic = createDynamicServices(dynamicOptions([root]));
+    const first = await dynamic.rescan();
+
+    dynamic.reconfigure(dynamicOptions([root]));
+    await writeFile(join(root, 'b.yaml'), servicesFile({ b: { token: tok('b2') } }));
+    const second = await dynamic.rescan();
+
+    expect(first.loaded.map((l) => l.services)).toEqual([['a'], ['b']]);
+    expect(second.loaded.map((l) => l.services)).toEqual([['b']]);
+  });
+});

@@ -1,6 +1,7 @@
 import type { IssueCollector } from '../issues.js';
 import { isRecord, joinKeyPath } from '../keyPath.js';
 import type { ServiceConfig } from '../types.js';
+import { createTokenOwners } from './tokenOwners.js';
 import { weakTokenReason } from './tokenStrength.js';
 
 /** What token checks need of a service: its name and token, even if the rest is invalid. */
@@ -12,18 +13,13 @@ interface DuplicateToken {
   readonly sameAs: string;
 }
 
-/**
- * Services sharing a token, in order: each later one is paired with the first holder.
- * One pass over a map, so 10,000 services cost 10,000 lookups. The watcher of dynamic files
- * uses this across files too.
- */
+/** Services sharing a token, in order: each later one is paired with the first holder. */
 function findDuplicateTokens(services: readonly TokenHolder[]): DuplicateToken[] {
-  const holders = new Map<string, string>();
+  const owners = createTokenOwners<string>();
   const duplicates: DuplicateToken[] = [];
   for (const service of services) {
-    const first = holders.get(service.authToken);
-    if (first === undefined) holders.set(service.authToken, service.name);
-    else duplicates.push({ service: service.name, sameAs: first });
+    const holder = owners.claim(service.authToken, service.name);
+    if (holder !== service.name) duplicates.push({ service: service.name, sameAs: holder });
   }
   return duplicates;
 }
