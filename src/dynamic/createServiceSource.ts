@@ -10,6 +10,9 @@ import {
 } from './createDynamicServices.js';
 import { SAFETY_RESCAN_MS, watchDynamicServices } from './watchDynamicServices.js';
 
+/** A file's log line names at most this many of its services (a count says the rest). */
+const MAX_NAMES_LOGGED = 10;
+
 /** The served set of services: static ones, plus dynamic ones when enabled, kept current. */
 export interface ServiceSource {
   /** Read dynamic directories now (at start); resolves with the full set. */
@@ -41,11 +44,17 @@ export function createServiceSource(
   function report(result: RescanReport): void {
     for (const { file, services } of result.loaded) {
       metrics?.recordConfigReload('success', 'dynamic');
-      log.info({ file, services }, `dynamic file loaded: ${services.length} service(s)`);
+      log.info(
+        { file, count: services.length, services: services.slice(0, MAX_NAMES_LOGGED) },
+        `dynamic file loaded: ${services.length} service(s)`,
+      );
     }
     for (const { file, services } of result.removed) {
       metrics?.recordConfigReload('success', 'dynamic');
-      log.info({ file, services }, 'dynamic file removed; its services are gone');
+      log.info(
+        { file, count: services.length, services: services.slice(0, MAX_NAMES_LOGGED) },
+        `dynamic file removed; its ${services.length} service(s) are gone`,
+      );
     }
     for (const { file, code, issues } of result.rejected) {
       metrics?.recordConfigReload('failure', 'dynamic');
