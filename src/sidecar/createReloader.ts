@@ -58,9 +58,10 @@ export function createReloader(deps: ReloaderDeps): () => Promise<void> {
       metrics?.recordConfigReload('failure', 'main');
       const code = error instanceof Error && 'code' in error ? String(error.code) : 'INTERNAL';
       const message = error instanceof Error ? error.message : 'unknown error';
+      // Not under `err`: pino's error serializer would print an empty stack and no code.
       logger.error(
-        { code, err: { message } },
-        `config reload failed (${code}); the running configuration stays in force`,
+        { code, reason: message },
+        `config reload failed (${code}); the running configuration stays in force: ${message}`,
       );
       return;
     }

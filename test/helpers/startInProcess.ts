@@ -17,6 +17,8 @@ export interface InProcess {
   readonly reloads: () => number;
   /** What the next reload reads. */
   setNextConfig(config: Config): void;
+  /** Make the next reload fail with `error`, as an invalid file would. */
+  failNextReload(error: Error): void;
   /** Built assumers, with the request timeout each was built for. */
   readonly assumerTimeouts: number[];
   get(path: string, token?: string, init?: RequestInit): Promise<Response>;
@@ -38,6 +40,7 @@ export async function startInProcess(
   const logs = new LogSink();
   const assumerTimeouts: number[] = [];
   let next: LoadedConfig = { config, warnings: [] };
+  let failure: Error | undefined;
   let reloads = 0;
   const sidecar = createSidecar(
     { config, warnings: [] },
@@ -49,6 +52,7 @@ export async function startInProcess(
       },
       reloadConfig: async () => {
         reloads += 1;
+        if (failure) throw failure;
         return next;
       },
       clock,
@@ -67,6 +71,10 @@ export async function startInProcess(
     reloads: () => reloads,
     setNextConfig(c) {
       next = { config: c, warnings: [] };
+      failure = undefined;
+    },
+    failNextReload(error) {
+      failure = error;
     },
     assumerTimeouts,
     get(path, token, init = {}) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CredentialsUnavailableError } from '../../src/errors.js';
+import { ConfigError, CredentialsUnavailableError } from '../../src/errors.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { flushMicrotasks } from '../helpers/fakeClock.js';
 import { type InProcess, startInProcess } from '../helpers/startInProcess.js';
@@ -84,6 +84,27 @@ describe('createSidecar', () => {
       ['config reloaded: nothing changed', 1],
       ['config reloaded: 2 service(s) in force, 1 to fetch', 2],
     ]);
+  });
+
+  it('logs a failed reload with its code and every problem, keeping the running config', async () => {
+    const t = await start(makeConfig([a]));
+    t.failNextReload(
+      new ConfigError('CONFIG_INVALID', [
+        { file: 'config.yaml', path: 'services.a.auth_token', message: 'must be a string' },
+      ]),
+    );
+
+    await t.sidecar.reload();
+    const line = t.logs.lines().find((l) => l.level === 'error');
+    const still = await t.get('/v1/credentials', a.authToken);
+
+    expect(line).toMatchObject({
+      code: 'CONFIG_INVALID',
+      reason: 'config.yaml: services.a.auth_token: must be a string',
+      msg: 'config reload failed (CONFIG_INVALID); the running configuration stays in force: config.yaml: services.a.auth_token: must be a string',
+    });
+    expect(line).not.toHaveProperty('err');
+    expect(still.status).toBe(200);
   });
 
   it('applies a reloaded refresh_buffer_seconds to sets already in service', async () => {
