@@ -65,6 +65,11 @@ export interface ServerConfig {
   readonly host: string;
   /** `server.port`, default 1338; 0 picks a free port (tests). */
   readonly port: number;
+  /**
+   * The environment variable `server.port` reads (`${fromEnv:CREDPROXY_PORT:-1338}`), set or
+   * not: a port-in-use message names it (see toPortKeyText). A name, never a value.
+   */
+  readonly portSource?: string;
   readonly debug: boolean;
   /** `server.log_health_checks`, OR-ed with CREDPROXY_LOG_HEALTH_CHECKS. */
   readonly logHealthChecks: boolean;
@@ -116,6 +121,8 @@ export interface MetricsConfig {
   readonly host: string;
   /** Default 9090; 0 picks a free port (tests). */
   readonly port: number;
+  /** The environment variable `metrics.prometheus.port` reads, as `ServerConfig.portSource`. */
+  readonly portSource?: string;
 }
 
 /** The raw `aws_defaults` block, kept so dynamic files can be normalized with it later. */

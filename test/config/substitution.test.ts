@@ -113,13 +113,77 @@ describe('${fromEnv:...}', () => {
     ]);
   });
 
-  it('explains that a reference cannot feed an integer', () => {
-    const text = `${configWith(TOKEN)}\nserver: {port: "\${fromEnv:PORT}"}`;
+  it('explains that a reference cannot feed an integer other than a port', () => {
+    const text = `${configWith(TOKEN)}\ncredentials: {refresh_buffer_seconds: "\${fromEnv:LEAD}"}`;
 
-    const error = errorOf(text, { env: { PORT: '8080' } });
+    const error = errorOf(text, { env: { LEAD: '600' } });
 
     expect(error.issues.map(formatConfigIssue)).toEqual([
-      '/etc/credproxy/config.yaml: server.port: must be an integer (a ${...} reference always yields text)',
+      '/etc/credproxy/config.yaml: credentials.refresh_buffer_seconds: must be an integer (a ${...} reference always yields text)',
+    ]);
+  });
+});
+
+describe('ports and hosts from the environment', () => {
+  const portsConfig = (server: string, metrics: string): string =>
+    `${configWith(TOKEN)}\nserver: ${server}\nmetrics: {prometheus: ${metrics}}`;
+  const text = portsConfig(
+    '{host: "${fromEnv:CREDPROXY_HOST:-127.0.0.1}", port: "${fromEnv:CREDPROXY_PORT:-1338}"}',
+    '{enabled: true, host: "${fromEnv:METRICS_HOST:-127.0.0.1}", port: "${fromEnv:CREDPROXY_METRICS_PORT:-9090}"}',
+  );
+
+  it('takes the defaults as numbers and remembers which variable each port reads', () => {
+    const { config } = parseText(text);
+
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 1338 });
+    expect(config.server.portSource).toBe('CREDPROXY_PORT');
+    expect(config.metrics).toMatchObject({ host: '127.0.0.1', port: 9090 });
+    expect(config.metrics.portSource).toBe('CREDPROXY_METRICS_PORT');
+  });
+
+  it('takes set variables as numbers', () => {
+    const env = {
+      CREDPROXY_HOST: '127.0.0.2',
+      CREDPROXY_PORT: '21338',
+      METRICS_HOST: '::1',
+      CREDPROXY_METRICS_PORT: '0',
+    };
+
+    const { config } = parseText(text, { env });
+
+    expect(config.server).toMatchObject({ host: '127.0.0.2', port: 21338 });
+    expect(config.metrics).toMatchObject({ host: '::1', port: 0 });
+  });
+
+  it('records no source for a literal port', () => {
+    const { config } = parseText(portsConfig('{port: 1338}', '{port: 9090}'));
+
+    expect(config.server.portSource).toBeUndefined();
+    expect(config.metrics.portSource).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a word',
+      'http',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    [
+      'a negative number',
+      '-1',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    [
+      'a number with spaces',
+      ' 80',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    ['too large a port', '70000', 'must be a port number from 0 to 65535 (0 picks a free port)'],
+  ])('rejects %s without quoting it', (_case, value, message) => {
+    const error = errorOf(text, { env: { CREDPROXY_PORT: value } });
+
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      `/etc/credproxy/config.yaml: server.port: ${message}`,
     ]);
   });
 });

@@ -139,14 +139,18 @@ describe('examples/quickstart', () => {
     expect(pkg.scripts.start).toBe('node dist/main.js --config examples/quickstart/config.yaml');
   });
 
-  it('binds loopback 1338 and 9090, uses the default chain and a marked demo token', () => {
+  it('binds loopback 1338 and 9090 unless CREDPROXY_PORT/CREDPROXY_METRICS_PORT say otherwise, uses the default chain and a marked demo token', () => {
     const service = config.services.quickstart;
     const demoToken = /^\$\{fromEnv:CREDPROXY_QUICKSTART_TOKEN:-(demo-only-[0-9a-f]{32})\}$/.exec(
       service.auth_token,
     );
 
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 1338 });
-    expect(config.metrics.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 9090 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: '${fromEnv:CREDPROXY_PORT:-1338}' });
+    expect(config.metrics.prometheus).toEqual({
+      enabled: true,
+      host: '127.0.0.1',
+      port: '${fromEnv:CREDPROXY_METRICS_PORT:-9090}',
+    });
     expect(service.source_credentials).toEqual({});
     expect(service.assumed_role.RoleArn).toBe(
       '${fromEnv:CREDPROXY_QUICKSTART_ROLE_ARN:-arn:aws:iam::123456789012:role/credproxy-quickstart}',
@@ -158,15 +162,13 @@ describe('examples/quickstart', () => {
     const dir = workspace();
     const port = await freePort();
     const metricsPort = await freePort();
-    const file = join(dir, 'config.yaml');
-    // The same file on free ports: 1338 and 9090 may be taken on a developer's machine.
-    const text = readFileSync(join(EXAMPLES_DIR, 'quickstart/config.yaml'), 'utf8')
-      .replace('port: 1338', `port: ${port}`)
-      .replace('port: 9090', `port: ${metricsPort}`);
-    writeFileSync(file, text);
-    const token = /demo-only-[0-9a-f]{32}/.exec(text)![0];
+    const file = join(EXAMPLES_DIR, 'quickstart/config.yaml');
+    const token = /demo-only-[0-9a-f]{32}/.exec(readFileSync(file, 'utf8'))![0];
+    // The file as it is, moved by its variables: 1338 and 9090 may be taken on this machine.
     const server = startProcess(process.execPath, [MAIN, '--config', file], {
       ...exampleEnv(dir),
+      CREDPROXY_PORT: String(port),
+      CREDPROXY_METRICS_PORT: String(metricsPort),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });

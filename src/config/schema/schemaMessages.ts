@@ -100,6 +100,10 @@ function describe(
         message: DEF_MESSAGES.serviceName ?? '',
       };
     case 'type':
+      if (fromSubstitution && defName(schemaPath) === 'port') {
+        // Digits were already made a number (ports.ts): the reference produced something else.
+        return { path, message: `${DEF_MESSAGES.port}; its \${...} reference must produce digits` };
+      }
       return { path, message: typeMessage(String(params.type), fromSubstitution) };
   }
   if (error.keyword === 'minLength' && params.limit === 1) {
