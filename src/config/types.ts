@@ -1,3 +1,5 @@
+import type { WarningCode } from '../errors.js';
+
 /**
  * The validated, normalized, frozen configuration that every other part receives.
  * Built by `parseConfig` from the YAML keys of the original credproxy; names here are the
@@ -148,6 +150,8 @@ export interface ConfigWarning {
   readonly file: string;
   readonly path: string;
   readonly message: string;
+  /** Stable, like an error code: see WARNING_CODES in errors.ts. */
+  readonly code: WarningCode;
 }
 
 export interface LoadedConfig {

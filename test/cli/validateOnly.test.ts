@@ -92,7 +92,12 @@ describe('credproxy --validate-only on the original documented examples', () => 
       ok: true,
       services: ['my-app'],
       warnings: [
-        { file, path: 'services.my-app.auth_token', message: `is made of common words; ${WEAK}` },
+        {
+          file,
+          path: 'services.my-app.auth_token',
+          message: `is made of common words; ${WEAK}`,
+          code: 'WEAK_TOKEN',
+        },
       ],
       errors: [],
     });

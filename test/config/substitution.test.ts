@@ -267,6 +267,7 @@ describe('${fromFile:...}', () => {
         file: '/etc/credproxy/config.yaml',
         path: 'services.app1.auth_token',
         message: `secret file ${file} is readable by group or others (mode 0644); restrict it, e.g. chmod 600 ${file}`,
+        code: 'SECRET_FILE_SHARED',
       },
     ]);
   });

@@ -99,6 +99,7 @@ export function substituteDocument(
       issues.warn(
         path,
         `secret file ${file} is readable by group or others (mode ${octal}); restrict it, e.g. chmod 600 ${file}`,
+        'SECRET_FILE_SHARED',
       );
     }
   };
