@@ -132,6 +132,8 @@ export function classifyStsError(error: unknown): Classification {
 }
 
 export function toUnavailableError(error: unknown): CredentialsUnavailableError {
+  // Already classified where it arose (a missing profile, see fromSourceCredentials).
+  if (error instanceof CredentialsUnavailableError) return error;
   const { code, transient, message } = classifyStsError(error);
   return new CredentialsUnavailableError(code, message, transient, { cause: error });
 }

@@ -9,11 +9,18 @@ import type { RoleAssumer } from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import { toUnavailableError } from './classifyStsError.js';
+import type { SdkEnv } from './explainMissingProfile.js';
 import { fromSourceCredentials, toSourceKey } from './fromSourceCredentials.js';
 
 export interface RoleAssumerOptions {
   /** `credentials.request_timeout`, seconds: the connect and the whole-request timeout. */
   readonly requestTimeoutSeconds: number;
+  /**
+   * The environment the SDK's credential providers read (AWS_PROFILE, AWS_CONFIG_FILE, HOME):
+   * used only to explain a missing profile. The SDK itself always reads process.env, so that is
+   * what the CLI passes; tests pass their own.
+   */
+  readonly env?: SdkEnv;
 }
 
 /**
@@ -30,7 +37,7 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
     if (!client) {
       client = new STSClient({
         region: service.source.region,
-        credentials: fromSourceCredentials(service.source),
+        credentials: fromSourceCredentials(service.source, options.env ?? {}),
         // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
         // then block the service's refresh for good.
         requestHandler: {
