@@ -82,7 +82,7 @@ export interface CredentialsPolicyConfig {
   readonly refreshBufferSeconds: number;
   /** `credentials.retry_delay`: first backoff step after a failed refresh, seconds. */
   readonly retryDelaySeconds: number;
-  /** `credentials.request_timeout`: connect and request timeout of each STS call, seconds. */
+  /** `credentials.request_timeout`: the most one STS call may take, connecting included, seconds. */
   readonly requestTimeoutSeconds: number;
 }
 
