@@ -170,7 +170,6 @@ describe('examples/quickstart', () => {
       CREDPROXY_PORT: String(port),
       CREDPROXY_METRICS_PORT: String(metricsPort),
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 10_000);
@@ -269,7 +268,6 @@ describe('examples/metrics', () => {
     const server = startProcess(process.execPath, [MAIN, '--config', file], {
       ...exampleEnv(dir),
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     let exposition: string;
     try {

@@ -299,7 +299,6 @@ function serverEnv(image: ReplayedImage, extra: Record<string, string>): Record<
     AWS_CONFIG_FILE: join(image.root, '/nonexistent/config'),
     AWS_SHARED_CREDENTIALS_FILE: join(image.root, '/nonexistent/credentials'),
     AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   });
 }
