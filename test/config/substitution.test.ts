@@ -213,6 +213,49 @@ describe('${fromFile:...}', () => {
     expect(config.services[0]?.authToken).toBe(SECRET);
   });
 
+  describe('with a ${fromEnv:...} in its path', () => {
+    const reference = '${fromFile:${fromEnv:SECRETS_DIR:-/run/secrets}/token}';
+
+    it.each([
+      ['an absolute directory', (dir: string) => dir],
+      ['a directory relative to the config file', () => 'secrets'],
+    ])('reads the file under the variable when it names %s', (_case, value) => {
+      temp.write('secrets/token', SECRET);
+      const file = join(temp.path(), 'config.yaml');
+
+      const { config } = parseText(configWith(reference), {
+        file,
+        env: { SECRETS_DIR: value(join(temp.path(), 'secrets')) },
+      });
+
+      expect(config.services[0]?.authToken).toBe(SECRET);
+    });
+
+    it('falls back to the default directory, naming the file it tried', () => {
+      const error = errorOf(configWith(reference));
+
+      expect(error.issues.map((issue) => issue.message)).toEqual([
+        'file /run/secrets/token does not exist',
+      ]);
+    });
+
+    it('reports an unset variable without a default once, and does not try a file', () => {
+      const error = errorOf(configWith('${fromFile:${fromEnv:SECRETS_DIR}/token}'));
+
+      expect(error.issues.map((issue) => issue.message)).toEqual([
+        'environment variable SECRETS_DIR is not set',
+      ]);
+    });
+
+    it('lets a fromEnv default name another variable', () => {
+      const { config } = parseText(configWith('${fromEnv:A:-${fromEnv:B}}'), {
+        env: { B: SECRET },
+      });
+
+      expect(config.services[0]?.authToken).toBe(SECRET);
+    });
+  });
+
   it.each([
     ['JSON', 'creds.json', JSON.stringify({ app1: { token: SECRET }, list: ['a', 'b'] })],
     ['YAML', 'creds.yaml', `app1:\n  token: |\n    ${SECRET}\nlist: [a, b]\n`],
