@@ -10,14 +10,14 @@ import {
   toDynamicServicesOptions,
 } from '../../src/dynamic/createDynamicServices.js';
 import { freePort } from '../helpers/moto.js';
-import { copyExample, yamlFiles } from './exampleWorkspace.js';
+import { copyExample, SECRET_REFERENCE, yamlFiles } from './exampleWorkspace.js';
 import { fetchCredentials, startProcess, waitForHttp } from './processes.js';
 
 /**
  * Every example config passes `--validate-only` with no warning. Examples read secrets from
- * /run/secrets/... as in a container; exampleWorkspace.ts copies each example to a temp dir,
- * moves those paths into it and creates the secrets (see there). The environment variables
- * the examples require (no default in the config) are set here.
+ * /run/secrets/... as in a container, or from CREDPROXY_SECRETS_DIR; exampleWorkspace.ts copies
+ * each example to a temp dir and creates the secrets there (see there). The environment
+ * variables the examples require (no default in the config) are set here.
  */
 const REPO = resolve(import.meta.dirname, '../..');
 const EXAMPLES_DIR = join(REPO, 'examples');
@@ -85,7 +85,7 @@ describe('examples/', () => {
     const result = spawnSync(
       process.execPath,
       [MAIN, '--config', join(copy.dir, 'config.yaml'), '--validate-only', '--format', 'json'],
-      { env: exampleEnv(dir), encoding: 'utf8' },
+      { env: { ...exampleEnv(dir), ...copy.env }, encoding: 'utf8' },
     );
 
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
@@ -100,7 +100,7 @@ describe('examples/', () => {
   ])('%s: every dynamic service file loads, with no conflict', async (example, expected) => {
     const dir = workspace();
     const copy = copyExample(join(EXAMPLES_DIR, example), dir);
-    const env = exampleEnv(dir);
+    const env = { ...exampleEnv(dir), ...copy.env };
     const { config } = await loadConfig(join(copy.dir, 'config.yaml'), env);
 
     const dynamic = createDynamicServices(toDynamicServicesOptions(config, env));
@@ -118,14 +118,14 @@ describe('examples/', () => {
     ).toEqual(expected);
   });
 
-  it('reads every token from a file, except the quickstart demo token', () => {
+  it('reads every token from a file under /run/secrets or CREDPROXY_SECRETS_DIR, except the quickstart demo token', () => {
     const tokens = yamlFiles(EXAMPLES_DIR)
       .filter((file) => !file.includes('/quickstart/'))
       .flatMap((file) => authTokensIn(parse(readFileSync(file, 'utf8'))).map((t) => [file, t]));
 
     expect(tokens.length).toBeGreaterThan(5);
     for (const [file, token] of tokens) {
-      expect(token, file).toMatch(/^\$\{fromFile:\/run\/secrets\/[^}]+\}$/);
+      expect(token, file).toMatch(new RegExp(`^${SECRET_REFERENCE.source}$`));
     }
   });
 });
@@ -267,6 +267,7 @@ describe('examples/metrics', () => {
     );
     const server = startProcess(process.execPath, [MAIN, '--config', file], {
       ...exampleEnv(dir),
+      ...copy.env,
       AWS_EC2_METADATA_DISABLED: 'true',
     });
     let exposition: string;
