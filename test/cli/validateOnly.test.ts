@@ -178,7 +178,7 @@ describe('credproxy --validate-only on invalid configs', () => {
       'list.yaml',
       'the file holds a list; expected a mapping of settings (services, aws_defaults, server, ...)',
     ],
-    ['malformed.yaml', 'invalid YAML at line 5, column 1: Missing closing "quote'],
+    ['malformed.yaml', 'invalid YAML at line 3, column 17: Missing closing "quote'],
   ])('explains %s', (name, message) => {
     const run = runCredproxy(['--config', `${INVALID}/${name}`, '--validate-only']);
 
