@@ -7,7 +7,11 @@
 # temporary directories) and takes the entrypoint and health check from it, so keep the RUN
 # lines to the npm commands and user set-up that test understands.
 
-ARG NODE_IMAGE=node:24-bookworm-slim
+# An exact release of the Node 24 LTS line, so a rebuild gets the same Node. A tag can still be
+# re-pushed (a Debian security update); pin the digest too, node:24.14.0-bookworm-slim@sha256:...,
+# from `docker buildx imagetools inspect` where you build. Bump it with docker-compose.yaml's
+# secrets-init, which uses the same image.
+ARG NODE_IMAGE=node:24.14.0-bookworm-slim
 
 # --- build: the full dependency tree and the TypeScript compiler ---------------------------
 FROM ${NODE_IMAGE} AS build
@@ -38,10 +42,15 @@ LABEL org.opencontainers.image.title="credproxy" \
 # uid/gid 1338 as in the original image, so existing volume permissions keep working. No home
 # directory is created: the root filesystem may be read-only; mount ~/.aws at
 # /home/credproxy/.aws for iam_profile.
+# The base image's package managers go: the runtime needs node alone, and npm, npx, corepack
+# and yarn would only widen what an attacker who gets code execution can fetch and run.
 RUN groupadd --system --gid 1338 credproxy \
  && useradd --system --uid 1338 --gid 1338 --home-dir /home/credproxy --no-create-home \
       --shell /usr/sbin/nologin credproxy \
- && mkdir -p /credproxy/dynamic
+ && mkdir -p /credproxy/dynamic \
+ && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
+      /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+      /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-v*
 
 # MALLOC_ARENA_MAX: glibc's per-thread arenas hold freed memory; two are plenty for one event
 # loop and a few libuv threads (docs/benchmarks.md, figure 4).

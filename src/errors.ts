@@ -85,6 +85,17 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
+/**
+ * Codes of configuration warnings: the config loads, but something should be fixed. Public
+ * API like ERROR_CODES (`--validate-only --format json` reports them), listed in docs/errors.md.
+ */
+export const WARNING_CODES = {
+  WEAK_TOKEN: 'An auth_token is short, one repeated character or made of common words.',
+  SECRET_FILE_SHARED: 'A file feeding a secret key is readable by group or others.',
+} as const;
+
+export type WarningCode = keyof typeof WARNING_CODES;
+
 /** Base error: a stable code, a message safe to show (never a secret), an optional cause. */
 export class CredproxyError extends Error {
   readonly code: ErrorCode;

@@ -30,6 +30,11 @@ function exitAfterFlush(code: number): void {
   process.stderr.write('', done);
 }
 
+// Under Node < 22 the AWS SDK prints an 8-line NodeVersionSupportWarning each time it starts;
+// credproxy logs one line of its own instead (nodeSupportWarning in version.ts). The SDK reads
+// this variable when it builds a client; a user who sets it either way keeps their choice.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const signals = handleSignals(process, { exit: exitAfterFlush, stderr });
 const outcome = await runCli({ argv: process.argv.slice(2), env: process.env, stdout, stderr });
 if (outcome.kind === 'exit') {

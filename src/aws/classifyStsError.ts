@@ -59,10 +59,15 @@ interface Classification {
   readonly message: string;
 }
 
-export function classifyStsError(error: unknown): Classification {
+/**
+ * `requestTimeoutSeconds` (credentials.request_timeout) lets a timeout say which phase ran out
+ * of it: connecting, or waiting for the answer.
+ */
+export function classifyStsError(error: unknown, requestTimeoutSeconds?: number): Classification {
   const name = readString(error, 'name') ?? readString(error, 'Code') ?? '';
   const status = readStatus(error);
   const errno = readString(error, 'code') ?? '';
+  const phase = timeoutPhaseOf(error);
 
   if (name === 'CredentialsProviderError' || name === 'ProviderError') {
     return {
@@ -104,6 +109,17 @@ export function classifyStsError(error: unknown): Classification {
       message: `STS answered with HTTP ${status}`,
     };
   }
+  if (phase !== undefined) {
+    const limit = requestTimeoutSeconds === undefined ? '' : ` ${requestTimeoutSeconds} s`;
+    return {
+      code: 'STS_UNAVAILABLE',
+      transient: true,
+      message:
+        phase === 'connect'
+          ? `connecting to STS timed out${limit === '' ? '' : ` after${limit}`} (credentials.request_timeout)`
+          : `STS did not answer${limit === '' ? ' in time' : ` within${limit}`} (credentials.request_timeout)`,
+    };
+  }
   if (
     NETWORK_CODES.has(errno) ||
     name === 'TimeoutError' ||
@@ -131,9 +147,28 @@ export function classifyStsError(error: unknown): Classification {
   };
 }
 
-export function toUnavailableError(error: unknown): CredentialsUnavailableError {
-  const { code, transient, message } = classifyStsError(error);
+export function toUnavailableError(
+  error: unknown,
+  requestTimeoutSeconds?: number,
+): CredentialsUnavailableError {
+  // Already classified where it arose (a missing profile, see fromSourceCredentials).
+  if (error instanceof CredentialsUnavailableError) return error;
+  const { code, transient, message } = classifyStsError(error, requestTimeoutSeconds);
   return new CredentialsUnavailableError(code, message, transient, { cause: error });
+}
+
+/**
+ * Which of the SDK's timers ended the call (@smithy/node-http-handler, TimeoutError): the
+ * connect timer's message says the socket "did not establish a connection"; the request
+ * timer's names the "requestTimeout" and carries code ETIMEDOUT; a socket idle past its
+ * timeout says "of inactivity". Other TimeoutErrors (a reset socket renamed) are not timeouts.
+ */
+function timeoutPhaseOf(error: unknown): 'connect' | 'response' | undefined {
+  if (readString(error, 'name') !== 'TimeoutError') return undefined;
+  const message = readString(error, 'message') ?? '';
+  if (message.includes('did not establish a connection')) return 'connect';
+  if (message.includes('requestTimeout') || message.includes('of inactivity')) return 'response';
+  return undefined;
 }
 
 function readString(value: unknown, key: string): string | undefined {

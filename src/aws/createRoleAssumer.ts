@@ -9,11 +9,18 @@ import type { CredentialTarget, RoleAssumer } from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import { toUnavailableError } from './classifyStsError.js';
+import type { SdkEnv } from './explainMissingProfile.js';
 import { fromSourceCredentials, toSourceKey } from './fromSourceCredentials.js';
 
 export interface RoleAssumerOptions {
-  /** `credentials.request_timeout`, seconds: the connect and the whole-request timeout. */
+  /** `credentials.request_timeout`, seconds: the most one STS call may take, connecting included. */
   readonly requestTimeoutSeconds: number;
+  /**
+   * The environment the SDK's credential providers read (AWS_PROFILE, AWS_CONFIG_FILE, HOME):
+   * used only to explain a missing profile. The SDK itself always reads process.env, so that is
+   * what the CLI passes; tests pass their own.
+   */
+  readonly env?: SdkEnv;
 }
 
 /**
@@ -22,7 +29,7 @@ export interface RoleAssumerOptions {
  */
 export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { destroy(): void } {
   const clients = new Map<string, STSClient>();
-  const timeoutMs = options.requestTimeoutSeconds * 1000;
+  const timeouts = toStsTimeouts(options.requestTimeoutSeconds);
 
   function clientFor(target: CredentialTarget): STSClient {
     const key = toSourceKey(target.source);
@@ -30,16 +37,18 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
     if (!client) {
       client = new STSClient({
         region: target.source.region,
-        credentials: fromSourceCredentials(target.source),
+        credentials: fromSourceCredentials(target.source, options.env ?? {}),
         // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
         // then block the service's refresh for good.
         requestHandler: {
-          connectionTimeout: timeoutMs,
-          requestTimeout: timeoutMs,
+          connectionTimeout: timeouts.connectionTimeoutMs,
+          requestTimeout: timeouts.requestTimeoutMs,
           throwOnRequestTimeout: true,
         },
-        // Two attempts: one quick SDK retry absorbs a blip; credproxy's own backoff does the rest.
-        maxAttempts: 2,
+        // One attempt, so a call never outlasts request_timeout (two attempts took up to twice
+        // as long). credproxy's own backoff retries: within seconds while a service has nothing
+        // to serve, later while its last good set still does.
+        maxAttempts: 1,
       });
       clients.set(key, client);
     }
@@ -54,7 +63,7 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
           new AssumeRoleCommand(toAssumeRoleInput(target.role)),
         );
       } catch (error) {
-        throw toUnavailableError(error);
+        throw toUnavailableError(error, options.requestTimeoutSeconds);
       }
       return toCredentials(output, target.role.roleArn);
     },
@@ -64,6 +73,25 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
     },
   };
 }
+
+/**
+ * The SDK's timers for one STS call of at most `requestTimeoutSeconds`. The request timer runs
+ * from the start, connecting included, so it bounds the whole call. The connect timer stops
+ * CONNECT_MARGIN_MS earlier: started together, the request timer would otherwise win the race
+ * (the SDK arms its connect timer a second late, for the remainder) and a connect that never
+ * completed would be reported as a silent STS.
+ */
+export function toStsTimeouts(requestTimeoutSeconds: number): {
+  readonly connectionTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+} {
+  const requestTimeoutMs = requestTimeoutSeconds * 1000;
+  const margin = Math.min(CONNECT_MARGIN_MS, requestTimeoutMs / 10);
+  return { connectionTimeoutMs: requestTimeoutMs - margin, requestTimeoutMs };
+}
+
+/** How much sooner than the whole call the connect phase gives up; see toStsTimeouts. */
+export const CONNECT_MARGIN_MS = 100;
 
 export function toAssumeRoleInput(role: AssumeRoleParams): AssumeRoleCommandInput {
   return {

@@ -2,17 +2,33 @@ import { createHash } from 'node:crypto';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { SourceCredentials } from '../config/types.js';
+import { CredentialsUnavailableError } from '../errors.js';
+import type { SdkEnv } from './explainMissingProfile.js';
+import { explainMissingProfile } from './explainMissingProfile.js';
 
-/** The provider of the long-lived credentials credproxy signs its AssumeRole calls with. */
-export function fromSourceCredentials(source: SourceCredentials): STSClientConfig['credentials'] {
+type Provider = ReturnType<typeof fromNodeProviderChain>;
+
+/**
+ * The provider of the long-lived credentials credproxy signs its AssumeRole calls with. `env` is
+ * the environment the SDK reads (AWS_PROFILE, AWS_CONFIG_FILE, ...), only used to explain a
+ * profile that does not exist.
+ */
+export function fromSourceCredentials(
+  source: SourceCredentials,
+  env: SdkEnv,
+): STSClientConfig['credentials'] {
   switch (source.kind) {
     case 'default':
-      return fromNodeProviderChain();
+      return explainingMissingProfile(fromNodeProviderChain(), source, env);
     case 'profile':
-      return fromIni({
-        profile: source.profileName,
-        ...(source.configFile === undefined ? {} : { configFilepath: source.configFile }),
-      });
+      return explainingMissingProfile(
+        fromIni({
+          profile: source.profileName,
+          ...(source.configFile === undefined ? {} : { configFilepath: source.configFile }),
+        }),
+        source,
+        env,
+      );
     case 'keys':
       return {
         accessKeyId: source.accessKeyId,
@@ -20,6 +36,28 @@ export function fromSourceCredentials(source: SourceCredentials): STSClientConfi
         ...(source.sessionToken === undefined ? {} : { sessionToken: source.sessionToken }),
       };
   }
+}
+
+/**
+ * A provider failure that a missing profile explains becomes NO_SOURCE_CREDENTIALS saying so;
+ * any other failure is passed on for classifyStsError. The files are read only on failure.
+ */
+function explainingMissingProfile(
+  provider: Provider,
+  source: SourceCredentials,
+  env: SdkEnv,
+): Provider {
+  return async (options) => {
+    try {
+      return await provider(options);
+    } catch (error) {
+      const explanation = explainMissingProfile(source, env);
+      if (explanation === undefined) throw error;
+      throw new CredentialsUnavailableError('NO_SOURCE_CREDENTIALS', explanation, false, {
+        cause: error,
+      });
+    }
+  };
 }
 
 /**

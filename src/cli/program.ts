@@ -86,30 +86,34 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
 }
 
 function createProgram(context: CliContext): Command {
-  return new Command('credproxy')
-    .description(
-      'Assume IAM roles with STS and serve the credentials on the ECS container credential endpoint.',
-    )
-    .version(`credproxy ${VERSION}`, '--version', 'print the version and exit')
-    .addOption(
-      new Option(
-        '--config <file>',
-        `configuration file (env CREDPROXY_CONFIG_FILE, default ${DEFAULT_CONFIG_FILE})`,
-      ),
-    )
-    .option('--validate-only', 'load, substitute and validate the configuration, then exit')
-    .addOption(
-      new Option('--format <format>', 'output of --validate-only').choices(['text', 'json']),
-    )
-    .addOption(
-      new Option(
-        '--log-level <level>',
-        `${LOG_LEVELS.join(', ')} (env CREDPROXY_LOG_LEVEL, default info)`,
-      ).argParser(parseLogLevel),
-    )
-    .option('--dev', 'debug log level and human-readable logs')
-    .exitOverride()
-    .configureOutput({ writeOut: context.stdout, writeErr: context.stderr });
+  return (
+    new Command('credproxy')
+      .description(
+        'Assume IAM roles with STS and serve the credentials on the ECS container credential endpoint.',
+      )
+      .version(`credproxy ${VERSION}`, '--version', 'print the version and exit')
+      .addOption(
+        new Option(
+          '--config <file>',
+          `configuration file (env CREDPROXY_CONFIG_FILE, default ${DEFAULT_CONFIG_FILE})`,
+        ),
+      )
+      .option('--validate-only', 'load, substitute and validate the configuration, then exit')
+      .addOption(
+        new Option('--format <format>', 'output of --validate-only').choices(['text', 'json']),
+      )
+      .addOption(
+        new Option(
+          '--log-level <level>',
+          `${LOG_LEVELS.join(', ')} (env CREDPROXY_LOG_LEVEL, default info)`,
+        ).argParser(parseLogLevel),
+      )
+      .option('--dev', 'debug log level and human-readable logs')
+      // With a root action, commander would take `help` for a stray argument (exit 2).
+      .helpCommand('help [command]', 'print this help, or the help of a command')
+      .exitOverride()
+      .configureOutput({ writeOut: context.stdout, writeErr: context.stderr })
+  );
 }
 
 function parseLogLevel(raw: string): LogLevel {

@@ -21,7 +21,7 @@ export interface ValidateOptions {
 export interface ValidationResult {
   readonly ok: boolean;
   readonly services: readonly string[];
-  readonly warnings: readonly { file: string; path: string; message: string }[];
+  readonly warnings: readonly { file: string; path: string; message: string; code: string }[];
   readonly errors: readonly { file: string; path: string; message: string; code: string }[];
 }
 
@@ -48,7 +48,12 @@ export async function runValidate(options: ValidateOptions): Promise<number> {
   }
   const names = loaded.config.services.map((service) => service.name);
   if (options.format === 'json') {
-    const warnings = loaded.warnings.map(({ file, path, message }) => ({ file, path, message }));
+    const warnings = loaded.warnings.map(({ file, path, message, code }) => ({
+      file,
+      path,
+      message,
+      code,
+    }));
     printJson(options, { ok: true, services: names, warnings, errors: [] });
     return EXIT_OK;
   }

@@ -1,4 +1,4 @@
-import type { ConfigIssue, ErrorCode } from '../errors.js';
+import type { ConfigIssue, ErrorCode, WarningCode } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ConfigWarning } from './types.js';
 
@@ -28,8 +28,8 @@ export class IssueCollector {
     this.issues.push({ file: this.file, path, message, code });
   }
 
-  warn(path: string, message: string): void {
-    this.warnings.push({ file: this.file, path, message });
+  warn(path: string, message: string, code: WarningCode): void {
+    this.warnings.push({ file: this.file, path, message, code });
   }
 
   hasErrors(): boolean {

@@ -5,6 +5,7 @@ import type { FileReader } from './fileReader.js';
 import { createCachedReader, nodeFileReader } from './fileReader.js';
 import { IssueCollector } from './issues.js';
 import { parseDocumentText } from './parseDocumentText.js';
+import { readPortSources, toPortNumbers } from './ports.js';
 import { getSchemaValidators } from './schema/schemaValidators.js';
 import { validateDocument } from './schema/validateDocument.js';
 import { resolveConfigPath } from './substitution/resolvePath.js';
@@ -22,7 +23,7 @@ export interface ParseConfigOptions {
 }
 
 /**
- * The config pipeline after the read: YAML → substitution → schema (defaults applied) →
+ * The config pipeline after the read: YAML → substitution → ports to numbers → schema (defaults applied) →
  * rules → frozen Config. Throws a ConfigError listing every problem found, one per issue;
  * no message holds a secret or a substituted value.
  */
@@ -32,7 +33,9 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
   const issues = new IssueCollector(file);
   const baseDir = dirname(resolve(file));
   const files = createCachedReader(options.files ?? nodeFileReader);
+  const portSources = readPortSources(document);
   const substituted = substituteDocument(document, { env, files, baseDir }, issues);
+  toPortNumbers(substituted.value, substituted.substitutedPaths);
   const isInvalid = validateDocument(
     getSchemaValidators().config,
     substituted.value,
@@ -45,6 +48,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     env,
     issues,
     isInvalid,
+    portSources,
     resolvePath: (raw) => resolveConfigPath(raw, baseDir, env.HOME),
   });
   if (issues.hasErrors()) throw issues.toError();

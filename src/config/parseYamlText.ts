@@ -1,5 +1,6 @@
 import type { EventType, LoadOptions, State } from 'js-yaml';
 import { DEFAULT_SCHEMA, load, Type, YAMLException } from 'js-yaml';
+import { findQuoteSpans } from './findQuoteSpans.js';
 
 export type YamlParseOutcome =
   | { readonly ok: true; readonly value: unknown }
@@ -15,6 +16,8 @@ const MAX_ALIAS_EXPANSION_NODES = 1_000_000;
 const MAX_EXPANDED_DEPTH = 1_000;
 
 const ALIASES_EXPAND_TOO_FAR = 'aliases expand too many times';
+const MISSING_DOUBLE = 'Missing closing "quote';
+const MISSING_SINGLE = "Missing closing 'quote";
 const MULTIPLE_DOCUMENTS = 'the file holds more than one YAML document (--- starts another one)';
 
 /**
@@ -34,18 +37,42 @@ export function parseYamlText(text: string): YamlParseOutcome {
     value = load(text, LOAD_OPTIONS) ?? null;
   } catch (error) {
     if (!(error instanceof YAMLException)) throw error;
-    return {
-      ok: false,
-      line: (error.mark?.line ?? 0) + 1,
-      column: (error.mark?.column ?? 0) + 1,
-      reason: toReason(error.reason),
-    };
+    return toFailure(
+      text,
+      (error.mark?.line ?? 0) + 1,
+      (error.mark?.column ?? 0) + 1,
+      error.reason,
+    );
   }
   // Without an anchor (`&`) there is no alias, so the value is a tree no bigger than the text.
   if (text.includes('&') && !staysWithin(value, text.length + MAX_ALIAS_EXPANSION_NODES)) {
     return { ok: false, line: 1, column: 1, reason: ALIASES_EXPAND_TOO_FAR };
   }
   return { ok: true, value };
+}
+
+/**
+ * js-yaml places an unclosed quote where the text ends, and a quote closed by the next value's
+ * opening quote wherever the mangled rest breaks: both point at the opening quote instead.
+ */
+function toFailure(
+  text: string,
+  line: number,
+  column: number,
+  rawReason: string,
+): YamlParseOutcome & { ok: false } {
+  const reason = toReason(rawReason);
+  const spans = findQuoteSpans(text);
+  if (reason === MISSING_DOUBLE || reason === MISSING_SINGLE) {
+    const unclosed = spans.findLast((span) => span.endLine === undefined);
+    if (unclosed !== undefined) {
+      return { ok: false, line: unclosed.line, column: unclosed.column, reason };
+    }
+  }
+  const runOn = spans.find((span) => span.endLine !== undefined && span.line < line);
+  if (runOn === undefined) return { ok: false, line, column, reason };
+  const hint = `the quote at line ${runOn.line}, column ${runOn.column} runs on to line ${String(runOn.endLine)}: is its closing quote missing?`;
+  return { ok: false, line, column, reason: `${reason} (${hint})` };
 }
 
 /**
@@ -161,8 +188,8 @@ const LOAD_OPTIONS: LoadOptions & { readonly maxTotalMergeKeys: number } = {
  * may be part of a secret; a few others keep the wording credproxy has always used.
  */
 const REASONS: readonly (readonly [RegExp, string])[] = [
-  [/^unexpected end of the (?:stream|document) within a double quoted/, 'Missing closing "quote'],
-  [/^unexpected end of the (?:stream|document) within a single quoted/, "Missing closing 'quote"],
+  [/^unexpected end of the (?:stream|document) within a double quoted/, MISSING_DOUBLE],
+  [/^unexpected end of the (?:stream|document) within a single quoted/, MISSING_SINGLE],
   [
     /^unexpected end of the (?:stream|document) within a flow collection$/,
     'a [ or { is never closed',

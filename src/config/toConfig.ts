@@ -2,6 +2,7 @@ import type { Env } from './env.js';
 import { isLogHealthChecksEnv } from './env.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
+import type { PortSources } from './ports.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
 import { toDynamicServices } from './toDynamicServices.js';
 import type { ServiceContext } from './toServiceConfig.js';
@@ -16,6 +17,8 @@ export interface ToConfigContext {
   readonly resolvePath: (raw: string) => string;
   /** True when the schema found a problem at or below this key path. */
   readonly isInvalid: (path: string) => boolean;
+  /** The environment variable each port key read, if any (see ports.ts). */
+  readonly portSources?: PortSources;
 }
 
 /**
@@ -50,10 +53,14 @@ export function toConfig(
   const pathOf = (name: string): string => `services.${name}`;
   const holders = tokenHoldersOf(record(document.services), pathOf, context.isInvalid);
   checkServiceTokens(holders, pathOf, issues);
+  const sources = context.portSources ?? {};
+  const metricsPortSource = sources['metrics.prometheus.port'];
+  const serverPortSource = sources['server.port'];
   const metrics = {
     enabled: prometheus.enabled === true,
     host: String(prometheus.host),
     port: Number(prometheus.port),
+    ...(metricsPortSource === undefined ? {} : { portSource: metricsPortSource }),
   };
   const port = Number(server.port);
   if (metrics.enabled && metrics.port !== 0 && metrics.port === port) {
@@ -67,6 +74,7 @@ export function toConfig(
     server: {
       host: String(server.host),
       port,
+      ...(serverPortSource === undefined ? {} : { portSource: serverPortSource }),
       debug: server.debug === true,
       logHealthChecks: server.log_health_checks === true || isLogHealthChecksEnv(context.env),
     },

@@ -1,3 +1,5 @@
+import type { WarningCode } from '../errors.js';
+
 /**
  * The validated, normalized, frozen configuration that every other part receives.
  * Built by `parseConfig` from the YAML keys of the original credproxy; names here are the
@@ -65,6 +67,11 @@ export interface ServerConfig {
   readonly host: string;
   /** `server.port`, default 1338; 0 picks a free port (tests). */
   readonly port: number;
+  /**
+   * The environment variable `server.port` reads (`${fromEnv:CREDPROXY_PORT:-1338}`), set or
+   * not: a port-in-use message names it (see toPortKeyText). A name, never a value.
+   */
+  readonly portSource?: string;
   readonly debug: boolean;
   /** `server.log_health_checks`, OR-ed with CREDPROXY_LOG_HEALTH_CHECKS. */
   readonly logHealthChecks: boolean;
@@ -75,7 +82,7 @@ export interface CredentialsPolicyConfig {
   readonly refreshBufferSeconds: number;
   /** `credentials.retry_delay`: first backoff step after a failed refresh, seconds. */
   readonly retryDelaySeconds: number;
-  /** `credentials.request_timeout`: connect and request timeout of each STS call, seconds. */
+  /** `credentials.request_timeout`: the most one STS call may take, connecting included, seconds. */
   readonly requestTimeoutSeconds: number;
 }
 
@@ -118,6 +125,8 @@ export interface MetricsConfig {
   readonly host: string;
   /** Default 9090; 0 picks a free port (tests). */
   readonly port: number;
+  /** The environment variable `metrics.prometheus.port` reads, as `ServerConfig.portSource`. */
+  readonly portSource?: string;
 }
 
 /** The raw `aws_defaults` block, kept so dynamic files can be normalized with it later. */
@@ -143,6 +152,8 @@ export interface ConfigWarning {
   readonly file: string;
   readonly path: string;
   readonly message: string;
+  /** Stable, like an error code: see WARNING_CODES in errors.ts. */
+  readonly code: WarningCode;
 }
 
 export interface LoadedConfig {

@@ -1,3 +1,4 @@
+import { toPortKeyText } from '../config/ports.js';
 import { createHttpServer } from '../http/createHttpServer.js';
 import { close, listen } from '../http/listen.js';
 import type { Adapter } from '../sidecar/types.js';
@@ -47,12 +48,13 @@ export const createCredentialEndpoint: Adapter = (context, config) => {
     },
   );
   const { host, port } = config.server;
+  const portKey = toPortKeyText('server.port', config.server.portSource);
   return {
     name: 'credentials',
-    portKey: 'server.port',
+    portKey,
     host,
     exposes: 'credential endpoint (anyone who can reach it may try tokens)',
-    listen: () => listen(server, host, port, 'server.port'),
+    listen: () => listen(server, host, port, portKey),
     close: (graceMs) => close(server, graceMs),
   };
 };

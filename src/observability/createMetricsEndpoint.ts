@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toPortKeyText } from '../config/ports.js';
 import { CredproxyError } from '../errors.js';
 import { createHttpServer } from '../http/createHttpServer.js';
 import { close, listen } from '../http/listen.js';
@@ -43,12 +44,13 @@ export const createMetricsEndpoint: Adapter = (context, config) => {
     );
   });
   const { host, port } = config.metrics;
+  const portKey = toPortKeyText('metrics.prometheus.port', config.metrics.portSource);
   return {
     name: 'metrics',
-    portKey: 'metrics.prometheus.port',
+    portKey,
     host,
     exposes: 'metrics (service names and request counts)',
-    listen: () => listen(server, host, port, 'metrics.prometheus.port'),
+    listen: () => listen(server, host, port, portKey),
     close: (graceMs) => close(server, graceMs),
   };
 };

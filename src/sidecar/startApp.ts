@@ -2,7 +2,7 @@ import { createRoleAssumer } from '../aws/createRoleAssumer.js';
 import type { Env } from '../config/env.js';
 import type { LoadedConfig, LogLevel } from '../config/types.js';
 import { createLogger } from '../observability/createLogger.js';
-import { VERSION } from '../version.js';
+import { nodeSupportWarning, VERSION } from '../version.js';
 import { createSidecar, type SidecarDeps } from './createSidecar.js';
 
 /** What the process shell hands the app. Resolved by the CLI; the app reads no environment. */
@@ -43,9 +43,13 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
     version: VERSION,
     ...(options.logDestination ? { destination: options.logDestination } : {}),
   });
+  const warning = nodeSupportWarning(process.version);
+  if (warning !== undefined) logger.warn({ node: process.version }, warning);
+  // The SDK's environment, so a missing AWS_PROFILE is explained with the files it searched.
+  const env = options.env ?? {};
   const sidecar = createSidecar(options.loaded, {
     logger,
-    createAssumer: createRoleAssumer,
+    createAssumer: (timeouts) => createRoleAssumer({ ...timeouts, env }),
     reloadConfig: options.reloadConfig,
     ...(options.env ? { env: options.env } : {}),
     ...options.overrides,

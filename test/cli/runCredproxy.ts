@@ -19,7 +19,6 @@ export interface CliRun {
 const OFFLINE_ENV = {
   AWS_EC2_METADATA_DISABLED: 'true',
   AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
 /** Runs `node dist/main.js ...args` to completion with exactly `env` (plus PATH, offline). */

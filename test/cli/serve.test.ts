@@ -53,6 +53,24 @@ describe('credproxy serving (the real binary)', () => {
     expect(run.stderr).toMatch(new RegExp(`^error: [^\\n]*${port}[^\\n]*\\n`, 'm'));
   });
 
+  it('prints no AWS SDK Node version warning, even after building its STS client', async () => {
+    const file = temp.write('config.yaml', configOn(0));
+    child = startCredproxy(['--config', file], { HOME: temp.path() });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += String(chunk);
+    });
+
+    // "not ready" comes after the first AssumeRole failed: the SDK client has been built.
+    await waitForOutput(child, 'not ready');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    await exited;
+
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(stderr).toBe('');
+  });
+
   it.each([['SIGTERM'], ['SIGINT']] as const)(
     'stops gracefully on %s and exits 0, after a SIGHUP reload',
     async (signal) => {

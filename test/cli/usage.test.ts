@@ -64,13 +64,22 @@ describe('credproxy command line', () => {
     expect(run.stdout).toBe(`credproxy ${version}\n`);
   });
 
-  it('prints help and exits 0', () => {
-    const run = runCredproxy(['--help']);
+  it.each([[['--help']], [['help']], [['-h']]])('prints help for %j and exits 0', (args) => {
+    const run = runCredproxy(args);
 
     expect(run.status).toBe(0);
+    expect(run.stderr).toBe('');
     expect(run.stdout).toContain('Usage: credproxy [options] [command]');
     expect(run.stdout).toContain('--validate-only');
     expect(run.stdout).toContain('schema');
+    expect(run.stdout).toContain('help [command]');
+  });
+
+  it('prints the help of a command with `credproxy help schema`', () => {
+    const run = runCredproxy(['help', 'schema']);
+
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('Usage: credproxy schema [options]');
   });
 
   it('prints the JSON Schema with `credproxy schema`', () => {

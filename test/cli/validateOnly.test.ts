@@ -92,7 +92,12 @@ describe('credproxy --validate-only on the original documented examples', () => 
       ok: true,
       services: ['my-app'],
       warnings: [
-        { file, path: 'services.my-app.auth_token', message: `is made of common words; ${WEAK}` },
+        {
+          file,
+          path: 'services.my-app.auth_token',
+          message: `is made of common words; ${WEAK}`,
+          code: 'WEAK_TOKEN',
+        },
       ],
       errors: [],
     });
@@ -173,7 +178,7 @@ describe('credproxy --validate-only on invalid configs', () => {
       'list.yaml',
       'the file holds a list; expected a mapping of settings (services, aws_defaults, server, ...)',
     ],
-    ['malformed.yaml', 'invalid YAML at line 5, column 1: Missing closing "quote'],
+    ['malformed.yaml', 'invalid YAML at line 3, column 17: Missing closing "quote'],
   ])('explains %s', (name, message) => {
     const run = runCredproxy(['--config', `${INVALID}/${name}`, '--validate-only']);
 

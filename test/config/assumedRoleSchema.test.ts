@@ -132,6 +132,9 @@ describe('assumed_role keys', () => {
       'is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)',
     ],
     ['roleSessionName', 'is not a known key: did you mean RoleSessionName?'],
+    ['RoleArm', 'is not a known key: did you mean RoleArn?'],
+    ['DurationSecond', 'is not a known key: did you mean DurationSeconds?'],
+    ['Polciy', 'is not a known key: did you mean Policy?'],
     [
       'TokenCode',
       'is not a known key: MFA is not supported: a one-time code in a config file cannot refresh a session',

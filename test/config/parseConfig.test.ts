@@ -242,10 +242,27 @@ describe('parseConfig: ranges and shapes', () => {
       { surprise: 1 },
       'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, x-*)',
     ],
+    [{ metric: {} }, 'metric: is not a known key: did you mean metrics?'],
+    [{ server: { prot: 1338 } }, 'server.prot: is not a known key: did you mean port?'],
   ])('reports %j as one exact line', (root, line) => {
     const lines = linesOf(validConfig({ root }));
 
     expect(lines).toEqual([`${FILE}: ${line}`]);
+  });
+
+  it('asks "did you mean assumed_role" for asumed_role', () => {
+    const document = validConfig({});
+    const services = document.services as Record<string, Record<string, unknown>>;
+    const { assumed_role, ...rest } = services.app1 ?? {};
+
+    const lines = linesOf({
+      ...document,
+      services: { app1: { ...rest, asumed_role: assumed_role } },
+    });
+
+    expect(lines).toContain(
+      `${FILE}: services.app1.asumed_role: is not a known key: did you mean assumed_role?`,
+    );
   });
 
   it('requires a service unless dynamic services are enabled', () => {

@@ -159,6 +159,7 @@ describe('parseServiceFile', () => {
         file: '/dyn/app1.yaml',
         path: 'auth_token',
         message: 'is made of common words; use a long random string (e.g. openssl rand -hex 32)',
+        code: 'WEAK_TOKEN',
       },
     ]);
   });

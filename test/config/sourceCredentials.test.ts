@@ -253,7 +253,9 @@ describe('auth tokens', () => {
   ])('warns about %s, but loads', (_case, token, message) => {
     const loaded = parse(validConfig({ service: { auth_token: token } }));
 
-    expect(loaded.warnings).toEqual([{ file: FILE, path: 'services.app1.auth_token', message }]);
+    expect(loaded.warnings).toEqual([
+      { file: FILE, path: 'services.app1.auth_token', message, code: 'WEAK_TOKEN' },
+    ]);
   });
 
   it('does not warn about a long random token', () => {

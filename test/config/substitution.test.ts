@@ -113,13 +113,77 @@ describe('${fromEnv:...}', () => {
     ]);
   });
 
-  it('explains that a reference cannot feed an integer', () => {
-    const text = `${configWith(TOKEN)}\nserver: {port: "\${fromEnv:PORT}"}`;
+  it('explains that a reference cannot feed an integer other than a port', () => {
+    const text = `${configWith(TOKEN)}\ncredentials: {refresh_buffer_seconds: "\${fromEnv:LEAD}"}`;
 
-    const error = errorOf(text, { env: { PORT: '8080' } });
+    const error = errorOf(text, { env: { LEAD: '600' } });
 
     expect(error.issues.map(formatConfigIssue)).toEqual([
-      '/etc/credproxy/config.yaml: server.port: must be an integer (a ${...} reference always yields text)',
+      '/etc/credproxy/config.yaml: credentials.refresh_buffer_seconds: must be an integer (a ${...} reference always yields text)',
+    ]);
+  });
+});
+
+describe('ports and hosts from the environment', () => {
+  const portsConfig = (server: string, metrics: string): string =>
+    `${configWith(TOKEN)}\nserver: ${server}\nmetrics: {prometheus: ${metrics}}`;
+  const text = portsConfig(
+    '{host: "${fromEnv:CREDPROXY_HOST:-127.0.0.1}", port: "${fromEnv:CREDPROXY_PORT:-1338}"}',
+    '{enabled: true, host: "${fromEnv:METRICS_HOST:-127.0.0.1}", port: "${fromEnv:CREDPROXY_METRICS_PORT:-9090}"}',
+  );
+
+  it('takes the defaults as numbers and remembers which variable each port reads', () => {
+    const { config } = parseText(text);
+
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 1338 });
+    expect(config.server.portSource).toBe('CREDPROXY_PORT');
+    expect(config.metrics).toMatchObject({ host: '127.0.0.1', port: 9090 });
+    expect(config.metrics.portSource).toBe('CREDPROXY_METRICS_PORT');
+  });
+
+  it('takes set variables as numbers', () => {
+    const env = {
+      CREDPROXY_HOST: '127.0.0.2',
+      CREDPROXY_PORT: '21338',
+      METRICS_HOST: '::1',
+      CREDPROXY_METRICS_PORT: '0',
+    };
+
+    const { config } = parseText(text, { env });
+
+    expect(config.server).toMatchObject({ host: '127.0.0.2', port: 21338 });
+    expect(config.metrics).toMatchObject({ host: '::1', port: 0 });
+  });
+
+  it('records no source for a literal port', () => {
+    const { config } = parseText(portsConfig('{port: 1338}', '{port: 9090}'));
+
+    expect(config.server.portSource).toBeUndefined();
+    expect(config.metrics.portSource).toBeUndefined();
+  });
+
+  it.each([
+    [
+      'a word',
+      'http',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    [
+      'a negative number',
+      '-1',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    [
+      'a number with spaces',
+      ' 80',
+      'must be a port number from 0 to 65535 (0 picks a free port); its ${...} reference must produce digits',
+    ],
+    ['too large a port', '70000', 'must be a port number from 0 to 65535 (0 picks a free port)'],
+  ])('rejects %s without quoting it', (_case, value, message) => {
+    const error = errorOf(text, { env: { CREDPROXY_PORT: value } });
+
+    expect(error.issues.map(formatConfigIssue)).toEqual([
+      `/etc/credproxy/config.yaml: server.port: ${message}`,
     ]);
   });
 });
@@ -147,6 +211,49 @@ describe('${fromFile:...}', () => {
     const { config } = parseText(configWith('${fromFile:secrets/token}'), { file: configFile });
 
     expect(config.services[0]?.authToken).toBe(SECRET);
+  });
+
+  describe('with a ${fromEnv:...} in its path', () => {
+    const reference = '${fromFile:${fromEnv:SECRETS_DIR:-/run/secrets}/token}';
+
+    it.each([
+      ['an absolute directory', (dir: string) => dir],
+      ['a directory relative to the config file', () => 'secrets'],
+    ])('reads the file under the variable when it names %s', (_case, value) => {
+      temp.write('secrets/token', SECRET);
+      const file = join(temp.path(), 'config.yaml');
+
+      const { config } = parseText(configWith(reference), {
+        file,
+        env: { SECRETS_DIR: value(join(temp.path(), 'secrets')) },
+      });
+
+      expect(config.services[0]?.authToken).toBe(SECRET);
+    });
+
+    it('falls back to the default directory, naming the file it tried', () => {
+      const error = errorOf(configWith(reference));
+
+      expect(error.issues.map((issue) => issue.message)).toEqual([
+        'file /run/secrets/token does not exist',
+      ]);
+    });
+
+    it('reports an unset variable without a default once, and does not try a file', () => {
+      const error = errorOf(configWith('${fromFile:${fromEnv:SECRETS_DIR}/token}'));
+
+      expect(error.issues.map((issue) => issue.message)).toEqual([
+        'environment variable SECRETS_DIR is not set',
+      ]);
+    });
+
+    it('lets a fromEnv default name another variable', () => {
+      const { config } = parseText(configWith('${fromEnv:A:-${fromEnv:B}}'), {
+        env: { B: SECRET },
+      });
+
+      expect(config.services[0]?.authToken).toBe(SECRET);
+    });
   });
 
   it.each([
@@ -203,6 +310,7 @@ describe('${fromFile:...}', () => {
         file: '/etc/credproxy/config.yaml',
         path: 'services.app1.auth_token',
         message: `secret file ${file} is readable by group or others (mode 0644); restrict it, e.g. chmod 600 ${file}`,
+        code: 'SECRET_FILE_SHARED',
       },
     ]);
   });

@@ -14,7 +14,8 @@ import { type LoadOutcome, startKeepAliveLoad } from './keepAliveLoad.js';
 
 const moto = hasMoto();
 const MAIN = resolve('dist/main.js');
-const STOP_LIMIT_MS = 5_000;
+/** The drain bound the docs promise, plus a second for closing timers and the process exit. */
+const STOP_LIMIT_MS = DRAIN_GRACE_MS + 1_000;
 const LOAD_CONNECTIONS = 32;
 const app = makeService('app');
 

@@ -71,7 +71,105 @@ export function composeProblems(composeFile: string): string[] {
   return problems;
 }
 
+/** Keys that must never sit in a compose environment: `docker inspect` shows them. */
+const KEY_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+/** The image's user (Dockerfile USER): the uid every file credproxy reads must be readable by. */
+const CREDPROXY_UID = 1338;
+
+/**
+ * The rules for the compose file we ship, as `docker compose up` runs it on Linux:
+ * - credproxy runs as the image's 1338:1338 and can read every file under /run/secrets. Compose
+ *   mounts a file secret with the host file's owner and mode (0600, the user's uid), so
+ *   credproxy takes no compose secret itself: a one-shot init service it waits for
+ *   (service_completed_successfully) copies each of its secrets into a volume with
+ *   `install -m 0400 -o 1338 -g 1338`, mounted read-only at /run/secrets;
+ * - no AWS key in any environment: source keys come from a file;
+ * - credproxy's health check probes /ready, so apps start once credentials can be served;
+ * - every image but credproxy's own build is pinned to a version (`name:1.2.3`, never latest).
+ */
+export function shippedComposeProblems(composeFile: string): string[] {
+  const compose = parse(readFileSync(composeFile, 'utf8')) as ComposeFile;
+  const services = compose.services ?? {};
+  const credproxy = services.credproxy;
+  if (!credproxy) return ['no service named credproxy'];
+  const problems: string[] = [];
+
+  if (credproxy.user !== `${CREDPROXY_UID}:${CREDPROXY_UID}`) {
+    problems.push(`credproxy: user must be the image's ${CREDPROXY_UID}:${CREDPROXY_UID}`);
+  }
+  if ((credproxy.secrets ?? []).length > 0) {
+    problems.push(
+      'credproxy: compose secrets keep the host owner and mode 0600, unreadable by uid 1338',
+    );
+  }
+  const mount = (credproxy.volumes ?? []).find((volume) => volume.split(':')[1] === '/run/secrets');
+  const volume = mount?.split(':')[0];
+  if (volume === undefined || !mount?.endsWith(':ro') || !(volume in (compose.volumes ?? {}))) {
+    problems.push('credproxy: /run/secrets must be a named volume mounted :ro');
+  } else {
+    problems.push(...initProblems(services, credproxy, volume));
+  }
+
+  for (const [name, service] of Object.entries(services)) {
+    for (const key of KEY_VARIABLES) {
+      if (key in (service.environment ?? {}))
+        problems.push(`${name}: ${key} must come from a file`);
+    }
+    if (
+      service.build === undefined &&
+      !/^[^:@\s]+:v?\d+\.\d+\.\d+[\w.-]*$/.test(service.image ?? '')
+    ) {
+      problems.push(`${name}: image ${service.image} must be pinned to an exact version`);
+    }
+  }
+  const url = credproxy.healthcheck?.test?.[3] ?? '';
+  if (!/^http:\/\/127\.0\.0\.1:\d+\/ready$/.test(url)) {
+    problems.push('credproxy: the health check must probe /ready');
+  }
+  return problems;
+}
+
+/** The init service that fills `volume`: run first, as root, copying every secret it mounts. */
+function initProblems(
+  services: Record<string, ComposeService>,
+  credproxy: ComposeService,
+  volume: string,
+): string[] {
+  const entry = Object.entries(services).find(
+    ([name, service]) =>
+      name !== 'credproxy' && (service.volumes ?? []).some((v) => v.startsWith(`${volume}:`)),
+  );
+  if (entry === undefined) return [`no service fills the volume ${volume}`];
+  const [name, init] = entry;
+  const problems: string[] = [];
+  if (credproxy.depends_on?.[name]?.condition !== 'service_completed_successfully') {
+    problems.push(
+      `credproxy: must depend on ${name} with condition service_completed_successfully`,
+    );
+  }
+  const target = (init.volumes ?? []).find((v) => v.startsWith(`${volume}:`))?.split(':')[1];
+  const command = [...(init.entrypoint ?? []), ...(init.command ?? [])].join(' ');
+  const install = new RegExp(
+    `install -m 0400 -o ${CREDPROXY_UID} -g ${CREDPROXY_UID} -t ${target} (.+)$`,
+  ).exec(command);
+  const copied = (install?.[1] ?? '').split(/\s+/);
+  for (const secret of init.secrets ?? []) {
+    if (!copied.includes(`/run/secrets/${secret}`)) {
+      problems.push(
+        `${name}: must copy /run/secrets/${secret} to ${volume} as 0400 ${CREDPROXY_UID}:${CREDPROXY_UID}`,
+      );
+    }
+  }
+  if ((init.secrets ?? []).length === 0) problems.push(`${name}: copies no secret`);
+  return problems;
+}
+
 interface ComposeService {
+  build?: unknown;
+  image?: string;
+  user?: string;
+  entrypoint?: string[];
+  command?: string[];
   network_mode?: string;
   read_only?: boolean;
   tmpfs?: string[];
@@ -85,4 +183,5 @@ interface ComposeService {
 interface ComposeFile {
   services?: Record<string, ComposeService>;
   secrets?: Record<string, { file?: string }>;
+  volumes?: Record<string, unknown>;
 }

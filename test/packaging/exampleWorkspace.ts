@@ -3,51 +3,47 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync }
 import { dirname, join } from 'node:path';
 
 /**
- * Examples read their secrets from /run/secrets/... as they would in a container. To validate
- * them here, an example folder is copied to a temp dir, every `${fromFile:/run/secrets/...}` in its YAML
- * files is moved under that dir (so are secret_directories entries), and each secret it names is created there (mode 0600, no
- * trailing newline), with content shaped like the real thing (keys look like AWS keys).
+ * Examples read their secrets from /run/secrets/... in a container, and from
+ * CREDPROXY_SECRETS_DIR when it is set (`${fromFile:${fromEnv:CREDPROXY_SECRETS_DIR:-/run/secrets}/name}`).
+ * To load them here, an example folder is copied to a temp dir and each secret its YAML files
+ * name is created under a secrets directory there (mode 0600, no trailing newline), with
+ * content shaped like the real thing (keys look like AWS keys).
  */
 export interface ExampleCopy {
   /** The copied example folder. */
   readonly dir: string;
-  /** Secret files created, by their original /run/secrets/... path. */
+  /** What the example needs in its environment: CREDPROXY_SECRETS_DIR. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Secret files created, by their name under the secrets directory. */
   readonly secrets: ReadonlyMap<string, string>;
 }
 
-const SECRET_REFERENCE = /\$\{fromFile:(\/run\/secrets\/[^}#]+)/g;
-/** A YAML list item naming a directory under /run/secrets (`dynamic_services.secret_directories`). */
-const SECRET_DIRECTORY = /^(\s*-\s+)(\/run\/secrets(?:\/[^\s#]*)?)\s*$/gm;
+/** A secret reference of the examples' one form; group 1 is the name under the directory. */
+export const SECRET_REFERENCE =
+  /\$\{fromFile:\$\{fromEnv:CREDPROXY_SECRETS_DIR:-\/run\/secrets(?:\/credproxy)?\}\/([^}#]+)\}/g;
 
 export function copyExample(example: string, into: string): ExampleCopy {
   const dir = join(into, 'example');
   cpSync(example, dir, { recursive: true });
-  const secretsRoot = join(into, 'secrets-root');
+  const secretsDir = join(into, 'secrets');
+  mkdirSync(secretsDir, { recursive: true });
   const secrets = new Map<string, string>();
   for (const file of yamlFiles(dir)) {
-    const text = readFileSync(file, 'utf8');
-    for (const [, path] of text.matchAll(SECRET_REFERENCE)) {
-      if (path === undefined || secrets.has(path)) continue;
-      const target = join(secretsRoot, path);
+    for (const [, name] of readFileSync(file, 'utf8').matchAll(SECRET_REFERENCE)) {
+      if (name === undefined || secrets.has(name)) continue;
+      const target = join(secretsDir, name);
       mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, secretContent(path), { mode: 0o600 });
-      secrets.set(path, target);
+      writeFileSync(target, secretContent(name), { mode: 0o600 });
+      secrets.set(name, target);
     }
-    const moved = text
-      .replace(SECRET_REFERENCE, (_whole, path: string) => `\${fromFile:${join(secretsRoot, path)}`)
-      .replace(
-        SECRET_DIRECTORY,
-        (_whole, item: string, path: string) => `${item}${join(secretsRoot, path)}`,
-      );
-    writeFileSync(file, moved);
   }
-  return { dir, secrets };
+  return { dir, env: { CREDPROXY_SECRETS_DIR: secretsDir }, secrets };
 }
 
 /** A value the schema accepts for the secret the file name suggests. */
-function secretContent(path: string): string {
-  if (/access-key-id$/.test(path)) return 'AKIAIOSFODNN7EXAMPLE';
-  if (/secret-access-key$/.test(path)) return 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+function secretContent(name: string): string {
+  if (/access-key-id$/.test(name)) return 'AKIAIOSFODNN7EXAMPLE';
+  if (/secret-access-key$/.test(name)) return 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
   return randomBytes(32).toString('hex');
 }
 

@@ -10,14 +10,14 @@ import {
   toDynamicServicesOptions,
 } from '../../src/dynamic/createDynamicServices.js';
 import { freePort } from '../helpers/moto.js';
-import { copyExample, yamlFiles } from './exampleWorkspace.js';
+import { copyExample, SECRET_REFERENCE, yamlFiles } from './exampleWorkspace.js';
 import { fetchCredentials, startProcess, waitForHttp } from './processes.js';
 
 /**
  * Every example config passes `--validate-only` with no warning. Examples read secrets from
- * /run/secrets/... as in a container; exampleWorkspace.ts copies each example to a temp dir,
- * moves those paths into it and creates the secrets (see there). The environment variables
- * the examples require (no default in the config) are set here.
+ * /run/secrets/... as in a container, or from CREDPROXY_SECRETS_DIR; exampleWorkspace.ts copies
+ * each example to a temp dir and creates the secrets there (see there). The environment
+ * variables the examples require (no default in the config) are set here.
  */
 const REPO = resolve(import.meta.dirname, '../..');
 const EXAMPLES_DIR = join(REPO, 'examples');
@@ -85,7 +85,7 @@ describe('examples/', () => {
     const result = spawnSync(
       process.execPath,
       [MAIN, '--config', join(copy.dir, 'config.yaml'), '--validate-only', '--format', 'json'],
-      { env: exampleEnv(dir), encoding: 'utf8' },
+      { env: { ...exampleEnv(dir), ...copy.env }, encoding: 'utf8' },
     );
 
     expect(result.status, `${result.stdout}${result.stderr}`).toBe(0);
@@ -100,7 +100,7 @@ describe('examples/', () => {
   ])('%s: every dynamic service file loads, with no conflict', async (example, expected) => {
     const dir = workspace();
     const copy = copyExample(join(EXAMPLES_DIR, example), dir);
-    const env = exampleEnv(dir);
+    const env = { ...exampleEnv(dir), ...copy.env };
     const { config } = await loadConfig(join(copy.dir, 'config.yaml'), env);
 
     const dynamic = createDynamicServices(toDynamicServicesOptions(config, env));
@@ -118,14 +118,14 @@ describe('examples/', () => {
     ).toEqual(expected);
   });
 
-  it('reads every token from a file, except the quickstart demo token', () => {
+  it('reads every token from a file under /run/secrets or CREDPROXY_SECRETS_DIR, except the quickstart demo token', () => {
     const tokens = yamlFiles(EXAMPLES_DIR)
       .filter((file) => !file.includes('/quickstart/'))
       .flatMap((file) => authTokensIn(parse(readFileSync(file, 'utf8'))).map((t) => [file, t]));
 
     expect(tokens.length).toBeGreaterThan(5);
     for (const [file, token] of tokens) {
-      expect(token, file).toMatch(/^\$\{fromFile:\/run\/secrets\/[^}]+\}$/);
+      expect(token, file).toMatch(new RegExp(`^${SECRET_REFERENCE.source}$`));
     }
   });
 });
@@ -147,14 +147,18 @@ describe('examples/quickstart', () => {
     expect(shebang).toBe('#!/usr/bin/env -S node --max-semi-space-size=2');
   });
 
-  it('binds loopback 1338 and 9090, uses the default chain and a marked demo token', () => {
+  it('binds loopback 1338 and 9090 unless CREDPROXY_PORT/CREDPROXY_METRICS_PORT say otherwise, uses the default chain and a marked demo token', () => {
     const service = config.services.quickstart;
     const demoToken = /^\$\{fromEnv:CREDPROXY_QUICKSTART_TOKEN:-(demo-only-[0-9a-f]{32})\}$/.exec(
       service.auth_token,
     );
 
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 1338 });
-    expect(config.metrics.prometheus).toEqual({ enabled: true, host: '127.0.0.1', port: 9090 });
+    expect(config.server).toEqual({ host: '127.0.0.1', port: '${fromEnv:CREDPROXY_PORT:-1338}' });
+    expect(config.metrics.prometheus).toEqual({
+      enabled: true,
+      host: '127.0.0.1',
+      port: '${fromEnv:CREDPROXY_METRICS_PORT:-9090}',
+    });
     expect(service.source_credentials).toEqual({});
     expect(service.assumed_role.RoleArn).toBe(
       '${fromEnv:CREDPROXY_QUICKSTART_ROLE_ARN:-arn:aws:iam::123456789012:role/credproxy-quickstart}',
@@ -166,17 +170,14 @@ describe('examples/quickstart', () => {
     const dir = workspace();
     const port = await freePort();
     const metricsPort = await freePort();
-    const file = join(dir, 'config.yaml');
-    // The same file on free ports: 1338 and 9090 may be taken on a developer's machine.
-    const text = readFileSync(join(EXAMPLES_DIR, 'quickstart/config.yaml'), 'utf8')
-      .replace('port: 1338', `port: ${port}`)
-      .replace('port: 9090', `port: ${metricsPort}`);
-    writeFileSync(file, text);
-    const token = /demo-only-[0-9a-f]{32}/.exec(text)![0];
+    const file = join(EXAMPLES_DIR, 'quickstart/config.yaml');
+    const token = /demo-only-[0-9a-f]{32}/.exec(readFileSync(file, 'utf8'))![0];
+    // The file as it is, moved by its variables: 1338 and 9090 may be taken on this machine.
     const server = startProcess(process.execPath, [MAIN, '--config', file], {
       ...exampleEnv(dir),
+      CREDPROXY_PORT: String(port),
+      CREDPROXY_METRICS_PORT: String(metricsPort),
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/health`, 10_000);
@@ -274,8 +275,8 @@ describe('examples/metrics', () => {
     );
     const server = startProcess(process.execPath, [MAIN, '--config', file], {
       ...exampleEnv(dir),
+      ...copy.env,
       AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     let exposition: string;
     try {

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { freePort, type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasMoto, REQUIRE_ALL } from '../helpers/requireTool.js';
 import {
@@ -43,7 +44,9 @@ describe('Dockerfile', () => {
   it('runs on Node 24 LTS as uid 1338, exposes 1338 and 9090, and starts node directly', () => {
     const runtime = finalStage(dockerfile);
 
-    expect(runtime.image).toMatch(/^node:24-(bookworm-slim|alpine)/);
+    expect(runtime.image).toMatch(
+      /^node:24-(bookworm-slim|alpine)|^node:24\.\d+\.\d+-bookworm-slim/,
+    );
     expect(onlyInstruction(runtime, 'USER').args).toBe('1338:1338');
     expect(onlyInstruction(runtime, 'EXPOSE').args).toBe('1338 9090');
     expect(JSON.parse(onlyInstruction(runtime, 'ENTRYPOINT').args)).toEqual([
@@ -55,6 +58,37 @@ describe('Dockerfile', () => {
       '--config',
       '/credproxy/config.yaml',
     ]);
+  });
+
+  it('builds every stage from one exact Node release, the one compose secrets-init runs', () => {
+    const compose = parseYaml(readText(join(REPO, 'docker-compose.yaml'))) as {
+      services: Record<string, { image?: string }>;
+    };
+    const images = new Set(dockerfile.stages.map((stage) => stage.image));
+
+    expect([...images]).toEqual([expect.stringMatching(/^node:24\.\d+\.\d+-bookworm-slim$/)]);
+    expect(compose.services['secrets-init']?.image).toBe([...images][0]);
+  });
+
+  it('drops npm, npx, corepack and yarn from the runtime image', () => {
+    const removed = instructionsOf(finalStage(dockerfile), 'RUN')
+      .flatMap((run) => run.args.split('&&'))
+      .map((command) => command.trim().split(/\s+/))
+      .filter(([program, flags]) => program === 'rm' && flags === '-rf')
+      .flatMap((words) => words.slice(2));
+
+    expect(removed).toEqual(
+      expect.arrayContaining([
+        '/usr/local/lib/node_modules/npm',
+        '/usr/local/lib/node_modules/corepack',
+        '/usr/local/bin/npm',
+        '/usr/local/bin/npx',
+        '/usr/local/bin/corepack',
+        '/usr/local/bin/yarn',
+        '/usr/local/bin/yarnpkg',
+        '/opt/yarn-v*',
+      ]),
+    );
   });
 
   it('has a HEALTHCHECK that needs nothing but node', () => {
@@ -86,7 +120,8 @@ describe('Dockerfile', () => {
       'dist/main.js',
       'test/packaging/image.test.ts',
       'examples/basic/config.yaml',
-      'examples/basic/secrets/app.token',
+      'examples/basic/secrets/app-token',
+      'examples/basic/secrets/aws-credentials',
       'docs/deployment.md',
       'tooling/cloudformation/credproxy-roles.yaml',
     ];
@@ -299,7 +334,6 @@ function serverEnv(image: ReplayedImage, extra: Record<string, string>): Record<
     AWS_CONFIG_FILE: join(image.root, '/nonexistent/config'),
     AWS_SHARED_CREDENTIALS_FILE: join(image.root, '/nonexistent/credentials'),
     AWS_ENDPOINT_URL_STS: 'http://127.0.0.1:9',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   });
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import {
   type Dockerfile,
@@ -16,7 +16,8 @@ import {
  * Replays a Dockerfile without a Docker engine: each stage gets its own directory standing
  * for its root filesystem, COPY copies from the build context (the files a clean clone has,
  * less .dockerignore) or from an earlier stage, and RUN runs the npm commands for real. The
- * user set-up commands (groupadd, useradd, mkdir) are recorded, not run on this machine.
+ * user set-up commands (groupadd, useradd, mkdir) are recorded, not run on this machine, and
+ * `rm -rf` of the base image's files removes them from the replayed root (which never has them).
  */
 export interface ReplayedImage {
   /** Directory standing for the final stage's `/`. */
@@ -213,6 +214,17 @@ function replayRun(
     const uid = Number(flagValue(args, '--uid'));
     const gid = flagValue(args, '--gid');
     users.push({ name: args.at(-1)!, uid, gid: gid === undefined ? undefined : Number(gid) });
+    return;
+  }
+  if (program === 'rm') {
+    // Only `rm -rf` of absolute paths (the base image's package managers), inside the replayed
+    // root; a glob names what the base image holds, which this replay never copied.
+    if (args[0] !== '-rf' || args.slice(1).some((path) => !path.startsWith('/'))) {
+      throw new Error(`line ${line}: only rm -rf /absolute/paths is replayed`);
+    }
+    for (const path of args.slice(1).filter((arg) => !arg.includes('*'))) {
+      rmSync(join(root, path), { recursive: true, force: true });
+    }
     return;
   }
   if (program === 'mkdir') {

@@ -212,7 +212,6 @@ describe.skipIf(!ready)('tooling/cloudformation on moto', () => {
     const server = startProcess(process.execPath, [MAIN, '--config', join(out, 'config.yaml')], {
       ...env,
       ...motoEnv(moto),
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     });
     try {
       await waitForHttp(`http://127.0.0.1:${port}/ready`, 15_000);

@@ -48,8 +48,11 @@ export function toConfigReference(schema: Schema): string {
     text(schema.description),
     '',
     'Every string value may use `${fromEnv:NAME}`, `${fromEnv:NAME:-default}`, `${fromFile:/path}`',
-    'and `${fromFile:/path#key.path}`; see the README. Keys starting with `x-` are ignored where',
+    'and `${fromFile:/path#key.path}`; a fromFile path or a fromEnv default may hold a `${fromEnv:...}`',
+    '(`${fromFile:${fromEnv:DIR:-/run/secrets}/token}`); see the README. Keys starting with `x-` are ignored where',
     'the schema allows them (the root, services, source blocks), which is handy for YAML anchors.',
+    'A reference always yields text, so integer keys cannot take one, except the two ports:',
+    'there digits from a reference become the number.',
     '',
     ...sections,
   ].join('\n');

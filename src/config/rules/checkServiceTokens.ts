@@ -41,7 +41,9 @@ export function checkServiceTokens(
   }
   for (const service of services) {
     const reason = weakTokenReason(service.authToken);
-    if (reason !== undefined) issues.warn(joinKeyPath(pathOf(service.name), 'auth_token'), reason);
+    if (reason !== undefined) {
+      issues.warn(joinKeyPath(pathOf(service.name), 'auth_token'), reason, 'WEAK_TOKEN');
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ErrorObject } from 'ajv';
 import { fromJsonPointer, isRecord, joinKeyPath, toKeyPath } from '../keyPath.js';
+import { closestName } from './closestName.js';
 
 /** One schema finding as the user reads it: where, and what is wrong. */
 export interface SchemaFinding {
@@ -100,6 +101,10 @@ function describe(
         message: DEF_MESSAGES.serviceName ?? '',
       };
     case 'type':
+      if (fromSubstitution && defName(schemaPath) === 'port') {
+        // Digits were already made a number (ports.ts): the reference produced something else.
+        return { path, message: `${DEF_MESSAGES.port}; its \${...} reference must produce digits` };
+      }
       return { path, message: typeMessage(String(params.type), fromSubstitution) };
   }
   if (error.keyword === 'minLength' && params.limit === 1) {
@@ -167,7 +172,7 @@ function unknownKeyMessage(key: string, parent: ErrorObject['parentSchema']): st
   if (hint !== undefined) return `is not a known key: ${hint}`;
   const allowed =
     isRecord(parent) && isRecord(parent.properties) ? Object.keys(parent.properties) : [];
-  const match = allowed.find((name) => name.toLowerCase() === key.toLowerCase());
+  const match = closestName(key, allowed);
   if (match !== undefined) return `is not a known key: did you mean ${match}?`;
   const extensions = isRecord(parent) && isRecord(parent.patternProperties) ? ['x-*'] : [];
   const list = [...allowed, ...extensions].join(', ');

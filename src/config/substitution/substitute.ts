@@ -16,7 +16,13 @@ export const MAX_SUBSTITUTION_DEPTH = 10;
 export const MAX_REFERENCES_PER_VALUE = 100;
 export const MAX_EXPANDED_CHARS = 64 * 1024;
 
-const REFERENCE = /\$\{(fromEnv|fromFile):([^}]*)\}/g;
+/**
+ * `${fromEnv:NAME}`, `${fromEnv:NAME:-default}`, `${fromFile:/path#key}`. A body may hold one
+ * level of `${fromEnv:...}`, resolved first: `${fromFile:${fromEnv:SECRETS_DIR:-/run/secrets}/token}`
+ * reads /run/secrets/token unless SECRETS_DIR moves it, and a default may name another variable.
+ */
+const REFERENCE = /\$\{(fromEnv|fromFile):((?:[^}$]|\$(?!\{fromEnv:)|\$\{fromEnv:[^}]*\})*)\}/g;
+const NESTED_ENV = '${fromEnv:';
 
 /** Keys whose value is a secret: a file feeding one must not be readable by group or others. */
 const SECRET_KEYS = new Set(['auth_token', 'aws_secret_access_key', 'session_token']);
@@ -99,6 +105,7 @@ export function substituteDocument(
       issues.warn(
         path,
         `secret file ${file} is readable by group or others (mode ${octal}); restrict it, e.g. chmod 600 ${file}`,
+        'SECRET_FILE_SHARED',
       );
     }
   };
@@ -150,7 +157,14 @@ function expandOne(
   issues: IssueCollector,
   state: ExpandState,
 ): string {
-  const reference: Reference = toReference(tag, body, sources);
+  let resolvedBody = body;
+  if (tag === 'fromFile' && body.includes(NESTED_ENV)) {
+    // The path's own references first; if one fails (reported), the file is not tried.
+    const before = issues.issues.length;
+    resolvedBody = expand(body, chain, sources, issues, state);
+    if (issues.issues.length > before || state.overBudget) return whole;
+  }
+  const reference: Reference = toReference(tag, resolvedBody, sources);
   const name = describeReference(reference);
   if (chain.includes(name)) {
     return fail(issues, state.path, `substitution loop: ${[...chain, name].join(' -> ')}`, whole);
