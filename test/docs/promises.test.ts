@@ -20,12 +20,15 @@ describe('what the docs promise matches the code', () => {
     const readme = read('README.md').replace(/\s+/g, ' ');
 
     expect(readme).toContain('rate-limited warning per client address and reason');
+    // The reason is the error code the client got (src/observability/createFailureLog.ts).
     for (const reason of [
-      'missing_token',
-      'invalid_token',
-      'method_not_allowed',
-      'not_found',
-      'malformed',
+      'MISSING_TOKEN',
+      'INVALID_TOKEN',
+      'RATE_LIMITED',
+      'METHOD_NOT_ALLOWED',
+      'NOT_FOUND',
+      'BAD_REQUEST',
+      'EXPECTATION_FAILED',
     ]) {
       expect(readme).toContain(`\`${reason}\``);
     }
