@@ -195,10 +195,10 @@ describe.skipIf(!moto.available || !cli.available)('SIGTERM under load (node dis
       running.once('exit', (code, signal) => r({ code, signal, at: performance.now() })),
     );
     const readyBy = Date.now() + 20_000;
-    while (!/"msg":"ready"/.test(output) && Date.now() < readyBy && running.exitCode === null) {
+    while (!/"msg":"ready: every service has credentials"/.test(output) && Date.now() < readyBy && running.exitCode === null) {
       await sleep(50);
     }
-    expect(output).toMatch(/"msg":"ready"/);
+    expect(output).toMatch(/"msg":"ready: every service has credentials"/);
     const baseUrl = `http://127.0.0.1:${port}`;
 
     const load = startKeepAliveLoad(baseUrl, app.authToken, {
