@@ -195,7 +195,11 @@ describe.skipIf(!moto.available || !cli.available)('SIGTERM under load (node dis
       running.once('exit', (code, signal) => r({ code, signal, at: performance.now() })),
     );
     const readyBy = Date.now() + 20_000;
-    while (!/"msg":"ready: every service has credentials"/.test(output) && Date.now() < readyBy && running.exitCode === null) {
+    while (
+      !/"msg":"ready: every service has credentials"/.test(output) &&
+      Date.now() < readyBy &&
+      running.exitCode === null
+    ) {
       await sleep(50);
     }
     expect(output).toMatch(/"msg":"ready: every service has credentials"/);
