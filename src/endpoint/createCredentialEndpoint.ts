@@ -1,6 +1,6 @@
 import { toPortKeyText } from '../config/ports.js';
 import { createHttpServer } from '../http/createHttpServer.js';
-import { close, listen } from '../http/listen.js';
+import { toListener } from '../http/listen.js';
 import type { Adapter } from '../sidecar/types.js';
 import { CREDENTIALS_PATH, createCredentialRoute } from './createCredentialRoute.js';
 import { createStatusRoutes } from './createStatusRoutes.js';
@@ -47,14 +47,11 @@ export const createCredentialEndpoint: Adapter = (context, config) => {
         context.failures.failed(client, code, { code }, 'malformed request refused'),
     },
   );
-  const { host, port } = config.server;
-  const portKey = toPortKeyText('server.port', config.server.portSource);
-  return {
+  return toListener(server, {
     name: 'credentials',
-    portKey,
-    host,
+    host: config.server.host,
+    port: config.server.port,
+    portKey: toPortKeyText('server.port', config.server.portSource),
     exposes: 'credential endpoint (anyone who can reach it may try tokens)',
-    listen: () => listen(server, host, port, portKey),
-    close: (graceMs) => close(server, graceMs),
-  };
+  });
 };

@@ -87,3 +87,22 @@ export function close(server: Server, graceMs: number): Promise<void> {
     });
   });
 }
+
+/** What a door says about its listener (see `Listener` in src/sidecar/types.ts). */
+export interface ListenerSpec {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** The config key (and variable) naming the port, for the port-in-use message. */
+  readonly portKey: string;
+  readonly exposes: string;
+}
+
+/** A door's server as a listener the sidecar opens and drains. */
+export function toListener(server: Server, spec: ListenerSpec) {
+  return {
+    ...spec,
+    listen: () => listen(server, spec.host, spec.port, spec.portKey),
+    close: (graceMs: number) => close(server, graceMs),
+  };
+}

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toPortKeyText } from '../config/ports.js';
 import { CredproxyError } from '../errors.js';
 import { createHttpServer } from '../http/createHttpServer.js';
-import { close, listen } from '../http/listen.js';
+import { toListener } from '../http/listen.js';
 import { writeError } from '../http/writeJson.js';
 import type { Adapter } from '../sidecar/types.js';
 
@@ -43,14 +43,11 @@ export const createMetricsEndpoint: Adapter = (context, config) => {
       () => writeError(res, new CredproxyError('INTERNAL', 'metrics could not be collected')),
     );
   });
-  const { host, port } = config.metrics;
-  const portKey = toPortKeyText('metrics.prometheus.port', config.metrics.portSource);
-  return {
+  return toListener(server, {
     name: 'metrics',
-    portKey,
-    host,
+    host: config.metrics.host,
+    port: config.metrics.port,
+    portKey: toPortKeyText('metrics.prometheus.port', config.metrics.portSource),
     exposes: 'metrics (service names and request counts)',
-    listen: () => listen(server, host, port, portKey),
-    close: (graceMs) => close(server, graceMs),
-  };
+  });
 };

@@ -5,17 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { type InProcess, startInProcess } from '../helpers/startInProcess.js';
 import { eventually } from '../helpers/startTestApp.js';
-
-const tok = (name: string) => `${name}-token-0123456789abcdefghijklmnopqrstuv`;
-
-function servicesFile(names: readonly string[]): string {
-  const blocks = names.map(
-    (name) =>
-      `  ${name}:\n    auth_token: "${tok(name)}"\n    source_credentials: {}\n` +
-      `    assumed_role:\n      RoleArn: "arn:aws:iam::123456789012:role/${name}"\n`,
-  );
-  return `services:\n${blocks.join('')}`;
-}
+import { servicesFile, tok } from './serviceFiles.js';
 
 describe('revoking a dynamic service while STS hangs', () => {
   let root: string;
@@ -31,7 +21,7 @@ describe('revoking a dynamic service while STS hangs', () => {
     root = await mkdtemp(join(tmpdir(), 'credproxy-revoke-'));
     const dir = join(root, 'dynamic');
     await mkdir(dir);
-    await writeFile(join(dir, 'old.yaml'), servicesFile(['old']));
+    await writeFile(join(dir, 'old.yaml'), servicesFile({ old: { token: tok('old') } }));
     t = await startInProcess(
       makeConfig([makeService('static1')], {
         awsDefaults: { region: 'us-east-1', raw: { region: 'us-east-1' } },
@@ -52,7 +42,10 @@ describe('revoking a dynamic service while STS hangs', () => {
     // STS now hangs: 40 new services wait for it forever.
     app.assumer.hold = true;
     const many = Array.from({ length: 40 }, (_, i) => `new${i}`);
-    await writeFile(join(dir, 'many.yaml'), servicesFile(many));
+    await writeFile(
+      join(dir, 'many.yaml'),
+      servicesFile(Object.fromEntries(many.map((n) => [n, { token: tok(n) }]))),
+    );
     await eventually(() => app.assumer.calls >= 2, 5_000, 50);
     await unlink(join(dir, 'old.yaml'));
     const deleted = Date.now();
