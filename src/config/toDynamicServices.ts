@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import type { DynamicDirectory, DynamicServicesConfig } from './types.js';
@@ -34,6 +35,10 @@ export function toDynamicServices(
     reloadIntervalSeconds: Number(block.reload_interval),
     secretDirectories: stringsOf(block.secret_directories).map((dir) => context.resolvePath(dir)),
     allowedEnv: stringsOf(block.allowed_env),
+    // resolve() normalizes (no trailing slash), as a token file's directory is compared exactly.
+    tokenDirectories: stringsOf(block.token_directories).map((dir) =>
+      resolve(context.resolvePath(dir)),
+    ),
   };
 }
 

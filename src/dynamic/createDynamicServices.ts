@@ -110,10 +110,13 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
 
     // Token holders, kept current as files are accepted, so one pass sees its own changes.
     const holders = new Map<string, { service: string; file: string }>();
+    // Services with only a token file hold no static token: credproxy generates theirs.
     for (const s of options.staticServices)
-      holders.set(s.authToken, { service: s.name, file: s.origin.file });
+      if (s.authToken !== undefined)
+        holders.set(s.authToken, { service: s.name, file: s.origin.file });
     for (const [file, state] of states) {
-      for (const s of state.services ?? []) holders.set(s.authToken, { service: s.name, file });
+      for (const s of state.services ?? [])
+        if (s.authToken !== undefined) holders.set(s.authToken, { service: s.name, file });
     }
 
     const loaded: Array<{ file: string; services: string[] }> = [];
@@ -141,7 +144,7 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
         continue;
       }
       const clashes: ConfigIssue[] = outcome.services.flatMap((s) => {
-        const holder = holders.get(s.authToken);
+        const holder = s.authToken === undefined ? undefined : holders.get(s.authToken);
         return holder && holder.file !== entry.file
           ? [
               {
@@ -156,9 +159,11 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
         rejected.push({ file: entry.file, code: 'CONFIG_INVALID', issues: clashes });
         continue;
       }
-      for (const s of current.services ?? []) holders.delete(s.authToken);
+      for (const s of current.services ?? [])
+        if (s.authToken !== undefined) holders.delete(s.authToken);
       for (const s of outcome.services)
-        holders.set(s.authToken, { service: s.name, file: entry.file });
+        if (s.authToken !== undefined)
+          holders.set(s.authToken, { service: s.name, file: entry.file });
       current.services = outcome.services;
       warnings.push(...outcome.warnings);
       loaded.push({ file: entry.file, services: outcome.services.map((s) => s.name) });

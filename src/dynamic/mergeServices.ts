@@ -35,7 +35,8 @@ export function mergeServices(
 ): MergedServices {
   const staticNames = new Map(staticServices.map((s) => [s.name, s.origin.file]));
   const owners = new Map<string, string>();
-  const tokens = new Map(staticServices.map((s) => [s.authToken, s.name]));
+  const tokens = new Map<string, string>();
+  for (const s of staticServices) if (s.authToken !== undefined) tokens.set(s.authToken, s.name);
   const services: ServiceConfig[] = [...staticServices];
   const conflicts: ServiceConflict[] = [];
 
@@ -43,7 +44,8 @@ export function mergeServices(
     for (const service of entry.services) {
       const staticFile = staticNames.get(service.name);
       const owner = owners.get(service.name);
-      const tokenHolder = tokens.get(service.authToken);
+      const tokenHolder =
+        service.authToken === undefined ? undefined : tokens.get(service.authToken);
       if (staticFile !== undefined) {
         conflicts.push({
           file: entry.file,
@@ -62,7 +64,7 @@ export function mergeServices(
         });
       } else {
         owners.set(service.name, entry.file);
-        tokens.set(service.authToken, service.name);
+        if (service.authToken !== undefined) tokens.set(service.authToken, service.name);
         services.push(service);
       }
     }

@@ -108,7 +108,9 @@ describe('parseConfig: defaults', () => {
       reloadIntervalSeconds: 5,
       secretDirectories: [],
       allowedEnv: [],
+      tokenDirectories: [],
     });
+    expect(config.imds).toEqual([]);
     expect(config.services[0]?.origin).toEqual({ kind: 'static', file: FILE });
   });
 
@@ -161,6 +163,7 @@ describe('parseConfig: defaults', () => {
       reloadIntervalSeconds: 2,
       secretDirectories: ['/etc/credproxy/secrets', '/run/secrets'],
       allowedEnv: ['APP_REGION'],
+      tokenDirectories: [],
     });
   });
 });
@@ -231,7 +234,7 @@ describe('parseConfig: ranges and shapes', () => {
     ],
     [
       { surprise: 1 },
-      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, x-*)',
+      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, imds, x-*)',
     ],
   ])('reports %j as one exact line', (root, line) => {
     const lines = linesOf(validConfig({ root }));
@@ -285,7 +288,7 @@ describe('parseConfig: ranges and shapes', () => {
       `${FILE}: server.port: must be an integer`,
       `${FILE}: services.app1.assumed_role.RoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name (any partition, optional path)`,
       `${FILE}: services.app1.assumed_role.DurationSeconds: must be from 900 to 43200`,
-      `${FILE}: services.app2.auth_token: is required`,
+      `${FILE}: services.app2: needs auth_token, token_file or both`,
       `${FILE}: services.app2.assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)`,
     ]);
   });

@@ -38,6 +38,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
         reloadIntervalSeconds: 1,
         secretDirectories: [],
         allowedEnv: [],
+        tokenDirectories: [],
       },
     });
   }

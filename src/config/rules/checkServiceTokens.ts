@@ -21,6 +21,7 @@ function findDuplicateTokens(services: readonly TokenHolder[]): DuplicateToken[]
   const holders = new Map<string, string>();
   const duplicates: DuplicateToken[] = [];
   for (const service of services) {
+    if (service.authToken === undefined) continue;
     const first = holders.get(service.authToken);
     if (first === undefined) holders.set(service.authToken, service.name);
     else duplicates.push({ service: service.name, sameAs: first });
@@ -44,6 +45,7 @@ export function checkServiceTokens(
     );
   }
   for (const service of services) {
+    if (service.authToken === undefined) continue;
     const reason = weakTokenReason(service.authToken);
     if (reason !== undefined) issues.warn(joinKeyPath(pathOf(service.name), 'auth_token'), reason);
   }
