@@ -46,6 +46,23 @@ export const ERROR_CODES = {
     status: 417,
     description: 'The request has an Expect header other than 100-continue (417).',
   },
+  // IMDSv2-compatible listeners.
+  IMDS_TOKEN_REQUIRED: {
+    status: 401,
+    description: 'A metadata read without a session token on a listener that refuses IMDSv1 (401).',
+  },
+  IMDS_TOKEN_INVALID: {
+    status: 401,
+    description: 'The IMDS session token is unknown, expired or from another listener (401).',
+  },
+  IMDS_TTL_INVALID: {
+    status: 400,
+    description: 'A session token request without a TTL header from 1 to 21600 seconds (400).',
+  },
+  IMDS_FORWARDED: {
+    status: 403,
+    description: 'A session token request carrying X-Forwarded-For: it came through a proxy (403).',
+  },
   NOT_READY: {
     status: 503,
     description: 'GET /ready: some services have no usable credentials yet (503).',

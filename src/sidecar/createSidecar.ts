@@ -9,6 +9,7 @@ import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
+import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -62,6 +63,7 @@ export const DRAIN_GRACE_MS = 4_000;
 export const DEFAULT_ADAPTERS: readonly Adapter[] = [
   createCredentialEndpoint,
   createMetricsEndpoint,
+  createImdsEndpoints,
 ];
 
 /**
@@ -113,11 +115,12 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     config: () => config,
     draining: () => draining,
     version: VERSION,
+    clock,
   };
   const source = createServiceSource(config, deps.env ?? {}, logger, metrics);
-  const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS)
-    .map((adapter) => adapter(context, config))
-    .filter((listener): listener is Listener => listener !== undefined);
+  const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS).flatMap(
+    (adapter) => adapter(context, config) ?? [],
+  );
   const reload = createReloader({
     logger,
     metrics,
