@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   USAGE: { description: 'The command line is malformed (exit code 2).' },
   PORT_IN_USE: { description: 'A listening port is already taken by another process.' },
   LISTEN_FAILED: { description: 'A listener could not be opened for another reason.' },
+  CREDENTIALS_FETCH_FAILED: {
+    description:
+      'credproxy credential-process got no credentials from the endpoint (unreachable, refused, malformed).',
+  },
   TOKEN_FILE_FAILED: {
     description:
       "A static service's token file could not be written at start (directory, permissions).",
