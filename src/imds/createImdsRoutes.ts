@@ -14,14 +14,13 @@ import {
   MIN_SESSION_TTL_SECONDS,
   type SessionTokens,
 } from './createSessionTokens.js';
-import { toIamInfo, toIdentityDocument, toImdsCredentials, toRoleName } from './toImdsResponses.js';
+import { CREDENTIALS_DIR, EXTENDED_DIR, toImdsAnswer } from './toImdsAnswer.js';
+import { toImdsCredentials } from './toImdsResponses.js';
 import { writeText } from './writeText.js';
 
 export const TOKEN_PATH = '/latest/api/token';
 const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
-const CREDENTIALS_DIR = '/latest/meta-data/iam/security-credentials/';
-const EXTENDED_DIR = '/latest/meta-data/iam/security-credentials-extended/';
 /**
  * A cold read waits this long for the shared STS call, then gets 503 with Retry-After. botocore
  * and JS time IMDS reads out after 1 s; CLIENT-CONTRACT.md asks for an answer within 500 ms.
@@ -45,12 +44,6 @@ export interface ImdsRoutesDeps {
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** What a metadata path answers, for the one service of the listener. */
-type Answer =
-  | { readonly kind: 'text'; readonly body: string }
-  | { readonly kind: 'json'; readonly body: string }
-  | { readonly kind: 'credentials'; readonly extended: boolean };
 
 /**
  * An IMDSv2-compatible door for one service: `PUT /latest/api/token` issues session tokens,
@@ -129,30 +122,6 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
       : new CredproxyError('IMDS_TOKEN_INVALID', 'the session token is not valid or has expired');
     refuse(req, res, error);
     return verdict.reason;
-  }
-
-  function answerFor(path: string, service: ServiceConfig): Answer | undefined {
-    const roleArn = service.role.roleArn;
-    const role = toRoleName(roleArn);
-    switch (path) {
-      case CREDENTIALS_DIR:
-      case CREDENTIALS_DIR.slice(0, -1):
-      case EXTENDED_DIR:
-      case EXTENDED_DIR.slice(0, -1):
-        return { kind: 'text', body: role };
-      case `${CREDENTIALS_DIR}${role}`:
-        return { kind: 'credentials', extended: false };
-      case `${EXTENDED_DIR}${role}`:
-        return { kind: 'credentials', extended: true };
-      case '/latest/meta-data/iam/info':
-        return { kind: 'json', body: toIamInfo(roleArn, lastUpdated(service)) };
-      case '/latest/meta-data/placement/region':
-        return { kind: 'text', body: service.source.region };
-      case '/latest/dynamic/instance-identity/document':
-        return { kind: 'json', body: toIdentityDocument(roleArn, service.source.region) };
-      default:
-        return undefined;
-    }
   }
 
   function lastUpdated(service: ServiceConfig): number {
@@ -235,7 +204,10 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
       refuse(req, res, notAllowed('metadata accepts GET and HEAD only'), { Allow: 'GET, HEAD' });
       return;
     }
-    const isCredentialRead = path.startsWith(CREDENTIALS_DIR) || path.startsWith(EXTENDED_DIR);
+    // A read of a set (not the role listing) counts as a credential request, as on the endpoint.
+    const isCredentialRead =
+      (path.startsWith(CREDENTIALS_DIR) && path.length > CREDENTIALS_DIR.length) ||
+      (path.startsWith(EXTENDED_DIR) && path.length > EXTENDED_DIR.length);
     const failed = checkSession(req, res);
     if (failed !== undefined) {
       if (isCredentialRead)
@@ -248,7 +220,7 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
       refuse(req, res, new CredproxyError('NOT_FOUND', `service ${deps.service} is not defined`));
       return;
     }
-    const answer = answerFor(path, service);
+    const answer = toImdsAnswer(path, service, () => lastUpdated(service));
     if (answer === undefined) {
       refuse(req, res, new CredproxyError('NOT_FOUND', 'no such metadata path on this listener'));
       return;

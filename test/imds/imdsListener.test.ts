@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Config, ImdsListenerConfig } from '../../src/config/types.js';
 import { IMDS_COLD_WAIT_MS } from '../../src/imds/createImdsRoutes.js';
+import { diffCounters, readCounters } from '../clients/readCounters.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { flushMicrotasks } from '../helpers/fakeClock.js';
 import { type InProcess, startInProcess } from '../helpers/startInProcess.js';
@@ -301,5 +302,23 @@ describe('IMDS metadata', () => {
 
     expect(stillServed.status).toBe(200);
     expect(warning?.keys).toEqual(['imds']);
+  });
+
+  it('counts reads of a set in credproxy_requests_total, refused or served, and not the role listing', async () => {
+    const s = await start();
+    const token = await sessionToken();
+    const before = await readCounters(s.metricsUrl ?? '');
+
+    await read(CREDS, token);
+    await read(`${CREDS}Legacy`, token);
+    await read(`${CREDS}Legacy`);
+    await read(`${CREDS}Legacy`, 'not-a-session-token');
+    const moved = diffCounters(before, await readCounters(s.metricsUrl ?? ''));
+
+    expect(moved).toEqual({
+      'credproxy_requests_total{service="legacy",result="success"}': 1,
+      'credproxy_requests_total{service="legacy",result="missing_token"}': 1,
+      'credproxy_requests_total{service="legacy",result="invalid_token"}': 1,
+    });
   });
 });
