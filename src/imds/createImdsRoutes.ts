@@ -4,7 +4,7 @@ import type { ServiceConfig } from '../config/types.js';
 import type { CredentialTable } from '../credentials/createCredentialCache.js';
 import type { Clock, Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError, CredproxyError } from '../errors.js';
-import { writeError, writeJson } from '../http/writeJson.js';
+import { writeBody, writeError, writeJson } from '../http/writeJson.js';
 import type { Authenticator } from '../identity/createAuthenticator.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -16,11 +16,12 @@ import {
 } from './createSessionTokens.js';
 import { CREDENTIALS_DIR, EXTENDED_DIR, toImdsAnswer } from './toImdsAnswer.js';
 import { toImdsCredentials } from './toImdsResponses.js';
-import { writeText } from './writeText.js';
 
 export const TOKEN_PATH = '/latest/api/token';
 const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
 const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
+/** Session tokens, role names and the region are plain text without a newline, as on EC2. */
+const TEXT = 'text/plain';
 /**
  * A cold read waits this long for the shared STS call, then gets 503 with Retry-After. botocore
  * and JS time IMDS reads out after 1 s; CLIENT-CONTRACT.md asks for an answer within 500 ms.
@@ -91,7 +92,7 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
       return;
     }
     // Go's SDK fails unless the TTL comes back in this header.
-    writeText(res, 200, deps.sessions.issue(ttl), {
+    writeBody(res, 200, TEXT, deps.sessions.issue(ttl), {
       'X-aws-ec2-metadata-token-ttl-seconds': String(ttl),
     });
   }
@@ -228,7 +229,7 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
     if (answer.kind === 'credentials')
       serveCredentials(req, res, service, answer.extended, started);
     else if (answer.kind === 'json') writeJson(res, 200, answer.body);
-    else writeText(res, 200, answer.body);
+    else writeBody(res, 200, TEXT, answer.body);
   };
 }
 
