@@ -19,9 +19,10 @@ export interface TokenFiles extends DigestLookup {
   /** Make `services` the set in force: start, keep, replace or retire each one's token file. */
   apply(services: readonly TokenFileHolder[]): void;
   /**
-   * Settles when every first write started so far has ended. Rejects with TOKEN_FILE_FAILED
-   * when a static service's file could not be written (start fails: its workload could never
-   * authenticate); a dynamic service's failure is logged and retried.
+   * For the start: settles when every first write so far has ended. Rejects with
+   * TOKEN_FILE_FAILED when a static service's file could not be written (start fails: its
+   * workload could never authenticate). A dynamic service's failure, and any after the first
+   * call, is only logged and retried.
    */
   written(): Promise<void>;
   /** Stop every rotation. Files stay: a restart overwrites them with new tokens. */
@@ -51,6 +52,8 @@ export function createTokenFiles(deps: TokenFilesDeps): TokenFiles {
   /** Every file operation on a path runs after the previous one: a write never races a removal. */
   const queues = new Map<string, Promise<unknown>>();
   let firstWrites: Array<Promise<CredproxyError | undefined>> = [];
+  /** Only the start waits for first writes; after it, failures are logged and retried. */
+  let started = false;
 
   function onPath(path: string, operation: () => Promise<void>): Promise<void> {
     const run = (queues.get(path) ?? Promise.resolve()).catch(() => undefined).then(operation);
@@ -100,7 +103,7 @@ export function createTokenFiles(deps: TokenFilesDeps): TokenFiles {
     const entry: Entry = { spec, token, digests: [] };
     entries.set(name, entry);
     sync(name, entry);
-    if (service.origin.kind === 'static') {
+    if (!started && service.origin.kind === 'static') {
       firstWrites.push(
         token.firstWrite.then((error) =>
           error === undefined
@@ -150,6 +153,7 @@ export function createTokenFiles(deps: TokenFilesDeps): TokenFiles {
       }
     },
     async written() {
+      started = true;
       const pending = firstWrites;
       firstWrites = [];
       const failure = (await Promise.all(pending)).find((error) => error !== undefined);

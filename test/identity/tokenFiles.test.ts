@@ -191,6 +191,19 @@ describe('createTokenFiles', () => {
     ]);
   });
 
+  it('after the start, only logs a static service whose file cannot be written (a reload keeps running)', async () => {
+    const { writer, files, lines } = setUp();
+    files.apply([]);
+    await files.written();
+    writer.failWith = 'EACCES';
+
+    files.apply([holder('app1')]);
+    await files.written();
+    await flushMicrotasks();
+
+    expect(lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+
   it('keeps the token of an unchanged definition across apply, and writes nothing again', async () => {
     const { writer, files, accepts } = setUp();
     files.apply([holder('app1')]);
