@@ -28,6 +28,14 @@ export const ERROR_CODES = {
   USAGE: { description: 'The command line is malformed (exit code 2).' },
   PORT_IN_USE: { description: 'A listening port is already taken by another process.' },
   LISTEN_FAILED: { description: 'A listener could not be opened for another reason.' },
+  CREDENTIALS_FETCH_FAILED: {
+    description:
+      'credproxy credential-process got no credentials from the endpoint (unreachable, refused, malformed).',
+  },
+  TOKEN_FILE_FAILED: {
+    description:
+      "A static service's token file could not be written at start (directory, permissions).",
+  },
   // HTTP credential endpoint.
   MISSING_TOKEN: { status: 401, description: 'The request carries no Authorization header (401).' },
   INVALID_TOKEN: { status: 403, description: 'The Authorization header matches no service (403).' },
@@ -44,6 +52,23 @@ export const ERROR_CODES = {
   EXPECTATION_FAILED: {
     status: 417,
     description: 'The request has an Expect header other than 100-continue (417).',
+  },
+  // IMDSv2-compatible listeners.
+  IMDS_TOKEN_REQUIRED: {
+    status: 401,
+    description: 'A metadata read without a session token on a listener that refuses IMDSv1 (401).',
+  },
+  IMDS_TOKEN_INVALID: {
+    status: 401,
+    description: 'The IMDS session token is unknown, expired or from another listener (401).',
+  },
+  IMDS_TTL_INVALID: {
+    status: 400,
+    description: 'A session token request without a TTL header from 1 to 21600 seconds (400).',
+  },
+  IMDS_FORWARDED: {
+    status: 403,
+    description: 'A session token request carrying X-Forwarded-For: it came through a proxy (403).',
   },
   NOT_READY: {
     status: 503,
@@ -92,6 +117,9 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export const WARNING_CODES = {
   WEAK_TOKEN: 'An auth_token is short, one repeated character or made of common words.',
   SECRET_FILE_SHARED: 'A file feeding a secret key is readable by group or others.',
+  STATIC_TOKEN_BESIDE_FILE: 'A service has an auth_token next to a token_file: it never rotates.',
+  IMDS_SERVICE_UNKNOWN:
+    'An imds listener names no static service (it answers 404 until one exists).',
 } as const;
 
 export type WarningCode = keyof typeof WARNING_CODES;

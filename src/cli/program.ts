@@ -6,13 +6,12 @@ import { VERSION } from '../version.js';
 import { EXIT_OK, exitCodeForCommander } from './exitCodes.js';
 import { envLogLevel, LOG_LEVELS, toLogLevel } from './logLevel.js';
 import { reportError } from './reportError.js';
-import { runSchema } from './schemaCommand.js';
 import type { Serving, StartApp } from './serveCommand.js';
-import { runServe } from './serveCommand.js';
 import type { OutputFormat } from './validateCommand.js';
-import { runValidate } from './validateCommand.js';
 
 export const DEFAULT_CONFIG_FILE = '/credproxy/config.yaml';
+/** Repeated here so `--help` does not load the command (credentialProcessCommand.ts). */
+const DEFAULT_CREDENTIALS_URL = 'http://127.0.0.1:1338/v1/credentials';
 
 export interface CliContext {
   /** Arguments after the program name (`process.argv.slice(2)`). */
@@ -50,7 +49,10 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
     verbose = level === 'debug' || level === 'trace';
     const configFile =
       options.config ?? nonEmpty(context.env.CREDPROXY_CONFIG_FILE) ?? DEFAULT_CONFIG_FILE;
+    // Commands are imported when run: `credential-process` runs on every SDK credential fetch
+    // and must not pay for loading the config pipeline (the bundle splits on these imports).
     if (options.validateOnly === true) {
+      const { runValidate } = await import('./validateCommand.js');
       const code = await runValidate({
         ...context,
         configFile,
@@ -60,6 +62,7 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
       outcome = { kind: 'exit', code };
       return;
     }
+    const { runServe } = await import('./serveCommand.js');
     const serving = await runServe({
       configFile,
       env: context.env,
@@ -72,8 +75,33 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
   program
     .command('schema')
     .description('print the JSON Schema of the configuration file')
-    .action(() => {
+    .action(async () => {
+      const { runSchema } = await import('./schemaCommand.js');
       outcome = { kind: 'exit', code: runSchema(context.stdout) };
+    });
+  program
+    .command('credential-process')
+    .description(
+      'print credentials as credential_process JSON (Version 1), fetched from the credential endpoint',
+    )
+    .option(
+      '--url <url>',
+      `credential endpoint (env AWS_CONTAINER_CREDENTIALS_FULL_URI, default ${DEFAULT_CREDENTIALS_URL})`,
+    )
+    .option(
+      '--token-file <file>',
+      'file holding the token (env AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, else AWS_CONTAINER_AUTHORIZATION_TOKEN); never pass a token itself on the command line',
+    )
+    .action(async (options: { url?: string; tokenFile?: string }) => {
+      const { runCredentialProcess } = await import('./credentialProcessCommand.js');
+      const code = await runCredentialProcess({
+        url: options.url,
+        tokenFile: options.tokenFile,
+        env: context.env,
+        stdout: context.stdout,
+        stderr: context.stderr,
+      });
+      outcome = { kind: 'exit', code };
     });
   try {
     await program.parseAsync([...context.argv], { from: 'user' });

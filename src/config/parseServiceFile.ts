@@ -7,6 +7,7 @@ import { fileError, IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import { parseDocumentText } from './parseDocumentText.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
+import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
 import { getSchemaValidators } from './schema/schemaValidators.js';
 import { validateDocument } from './schema/validateDocument.js';
 import { createReferenceGuard } from './substitution/createReferenceGuard.js';
@@ -73,6 +74,8 @@ export function parseServiceFile(
     origin: { kind: 'dynamic', file },
     issues,
     resolvePath: (raw: string) => resolveConfigPath(raw, baseDir, env.HOME),
+    // A dynamic file is less trusted: its token file goes only where the main config allows.
+    tokenDirectories: options.policy?.tokenDirectories ?? [],
   } as const;
   const services: ServiceConfig[] = [];
   for (const [name, block] of Object.entries(blocks)) {
@@ -81,6 +84,7 @@ export function parseServiceFile(
     if (service !== undefined) services.push(service);
   }
   checkServiceTokens(tokenHoldersOf(blocks, pathOf, isInvalid), pathOf, issues);
+  checkTokenFilePaths(services, pathOf, issues);
   if (issues.hasErrors()) throw issues.toError();
   return deepFreeze({ services, warnings: issues.warnings });
 }

@@ -4,7 +4,9 @@ import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import type { PortSources } from './ports.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
+import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
 import { toDynamicServices } from './toDynamicServices.js';
+import { toImdsListeners } from './toImdsListeners.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import { checkSingleKind } from './toSourceCredentials.js';
@@ -56,6 +58,7 @@ export function toConfig(
   const sources = context.portSources ?? {};
   const metricsPortSource = sources['metrics.prometheus.port'];
   const serverPortSource = sources['server.port'];
+  checkTokenFilePaths(services, pathOf, issues);
   const metrics = {
     enabled: prometheus.enabled === true,
     host: String(prometheus.host),
@@ -69,6 +72,19 @@ export function toConfig(
       `must differ from server.port (both are ${port}); use another port or 0 for a free one`,
     );
   }
+  const dynamicServices = toDynamicServices(record(document.dynamic_services), context);
+  // Schema findings in the list are reported already; its rules would only add noise.
+  const imds = context.isInvalid('imds')
+    ? []
+    : toImdsListeners(document.imds, {
+        issues,
+        services: new Set(Object.keys(record(document.services))),
+        dynamicEnabled: dynamicServices.enabled,
+        ports: [
+          ['server.port', port],
+          ...(metrics.enabled ? [['metrics.prometheus.port', metrics.port] as const] : []),
+        ],
+      });
   return {
     file: context.file,
     server: {
@@ -85,8 +101,9 @@ export function toConfig(
     },
     awsDefaults,
     services,
-    dynamicServices: toDynamicServices(record(document.dynamic_services), context),
+    dynamicServices,
     metrics,
+    imds,
   };
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import type { DynamicDirectory, DynamicServicesConfig } from './types.js';
@@ -35,6 +36,10 @@ export function toDynamicServices(
     secretDirectories: stringsOf(block.secret_directories).map((dir) => context.resolvePath(dir)),
     allowedEnv: stringsOf(block.allowed_env),
     maxFileBytes: Number(block.max_file_bytes),
+    // resolve() normalizes (no trailing slash), as a token file's directory is compared exactly.
+    tokenDirectories: stringsOf(block.token_directories).map((dir) =>
+      resolve(context.resolvePath(dir)),
+    ),
   };
 }
 

@@ -2,6 +2,7 @@ import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
 import { toAssumeRoleParams } from './toAssumeRoleParams.js';
 import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
+import { toTokenFile } from './toTokenFile.js';
 import type { ServiceConfig, ServiceOrigin } from './types.js';
 
 /** What normalizing one service needs besides its own block. */
@@ -12,6 +13,8 @@ export interface ServiceContext {
   readonly issues: IssueCollector;
   /** Resolves a relative path against the directory of the file that defines the service. */
   readonly resolvePath: (raw: string) => string;
+  /** Dynamic services only: where a token_file may be written (see toTokenFile). */
+  readonly tokenDirectories?: readonly string[];
 }
 
 /**
@@ -32,6 +35,24 @@ export function toServiceConfig(
   const source = toSourceCredentials(own, context.awsDefaults, sourcePath, context);
   const roleBlock = isRecord(raw.assumed_role) ? raw.assumed_role : {};
   const role = toAssumeRoleParams(roleBlock, joinKeyPath(path, 'assumed_role'), issues);
+  const tokenFile = isRecord(raw.token_file)
+    ? toTokenFile(raw.token_file, joinKeyPath(path, 'token_file'), context)
+    : undefined;
   if (source === undefined || issues.issues.length > before) return undefined;
-  return { name, authToken: String(raw.auth_token), source, role, origin: context.origin };
+  const authToken = typeof raw.auth_token === 'string' ? raw.auth_token : undefined;
+  if (authToken !== undefined && tokenFile !== undefined) {
+    issues.warn(
+      joinKeyPath(path, 'auth_token'),
+      'is set next to token_file: both are accepted, but this one never rotates; remove it once every client reads the token file',
+      'STATIC_TOKEN_BESIDE_FILE',
+    );
+  }
+  return {
+    name,
+    ...(authToken === undefined ? {} : { authToken }),
+    ...(tokenFile === undefined ? {} : { tokenFile }),
+    source,
+    role,
+    origin: context.origin,
+  };
 }

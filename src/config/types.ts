@@ -52,11 +52,30 @@ export interface AssumeRoleParams {
   readonly sourceIdentity?: string;
 }
 
-/** One workload: its token, how to reach STS, which role to assume. */
+/**
+ * `token_file`: a token credproxy generates, writes and rotates itself (src/identity). The
+ * path is absolute; the token never appears in the config.
+ */
+export interface TokenFileConfig {
+  readonly path: string;
+  /** `rotate_seconds`, default 3600. */
+  readonly rotateSeconds: number;
+  /** `grace_seconds`: the previous token stays valid this long, default 300. */
+  readonly graceSeconds: number;
+  /** `mode` as a number (0o600 by default); never grants anything to others. */
+  readonly mode: number;
+}
+
+/** One workload: its token(s), how to reach STS, which role to assume. */
 export interface ServiceConfig {
   readonly name: string;
-  /** The secret the workload sends in `Authorization`. Never log it. */
-  readonly authToken: string;
+  /**
+   * `auth_token`: the secret the workload sends in `Authorization`. Never log it. Absent when
+   * the service authenticates with its token file only.
+   */
+  readonly authToken?: string;
+  /** `token_file`; at least one of it and `authToken` is set. */
+  readonly tokenFile?: TokenFileConfig;
   readonly source: SourceCredentials;
   readonly role: AssumeRoleParams;
   readonly origin: ServiceOrigin;
@@ -104,6 +123,8 @@ export interface DynamicServicesConfig {
   readonly allowedEnv: readonly string[];
   /** `max_file_bytes`: a larger dynamic file is rejected without being read. */
   readonly maxFileBytes: number;
+  /** `token_directories`, absolute: where a dynamic service's token_file may be written. */
+  readonly tokenDirectories: readonly string[];
 }
 
 /**
@@ -117,6 +138,8 @@ export interface DynamicFilePolicy {
   readonly allowedEnv: readonly string[];
   /** Absolute path of the main config file, never readable from a dynamic file. */
   readonly mainConfigFile?: string;
+  /** Absolute directories a `token_file` may be written directly into. Default: none. */
+  readonly tokenDirectories?: readonly string[];
 }
 
 export interface MetricsConfig {
@@ -135,6 +158,17 @@ export interface AwsDefaults {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
+/** One `imds` entry: an IMDSv2-compatible listener serving one service. */
+export interface ImdsListenerConfig {
+  /** Default 127.0.0.1. */
+  readonly host: string;
+  /** Default 1341; 0 picks a free port (tests). */
+  readonly port: number;
+  readonly service: string;
+  /** `allow_v1`: answer reads without a session token. Default false. */
+  readonly allowV1: boolean;
+}
+
 export interface Config {
   /** Path of the main config file as given. */
   readonly file: string;
@@ -145,6 +179,8 @@ export interface Config {
   readonly services: readonly ServiceConfig[];
   readonly dynamicServices: DynamicServicesConfig;
   readonly metrics: MetricsConfig;
+  /** `imds`, in file order; empty by default. */
+  readonly imds: readonly ImdsListenerConfig[];
 }
 
 /** A non-fatal finding (weak token, world-readable secret file). Never holds a secret. */

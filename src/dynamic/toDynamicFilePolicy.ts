@@ -8,5 +8,6 @@ export function toDynamicFilePolicy(config: Config): DynamicFilePolicy {
     allowedEnv: config.dynamicServices.allowedEnv,
     // Resolved as loadConfig read it: against the working directory.
     mainConfigFile: resolve(config.file),
+    tokenDirectories: config.dynamicServices.tokenDirectories,
   };
 }

@@ -12,9 +12,20 @@ export function writeJson(
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): void {
+  writeBody(res, status, JSON_CONTENT_TYPE, body, headers);
+}
+
+/** The same rules for another content type (IMDS answers some paths in plain text). */
+export function writeBody(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const head: Record<string, string | number> = {
-    'Content-Type': JSON_CONTENT_TYPE,
+    'Content-Type': contentType,
     'Cache-Control': 'no-store',
     ...headers,
     'Content-Length': bytes.length,

@@ -20,25 +20,42 @@ export type Authentication =
  */
 export interface Authenticator {
   authenticate(token: string | undefined, clientAddress: string): Authentication;
+  /**
+   * A door whose callers prove themselves with a credential of its own (an IMDS session token)
+   * reports a failed attempt here, so the same limiter decides: `reason`, or `rate_limited`.
+   */
+  refuse(reason: 'missing_token' | 'invalid_token', clientAddress: string): AuthenticationFailure;
 }
+
+export type AuthenticationFailure = Extract<Authentication, { readonly ok: false }>;
 
 export function createAuthenticator(deps: {
   readonly index: () => TokenIndex;
   readonly limiter: FailureLimiter;
 }): Authenticator {
+  function refuse(
+    reason: 'missing_token' | 'invalid_token',
+    clientAddress: string,
+  ): AuthenticationFailure {
+    if (!deps.limiter.allow(clientAddress)) {
+      return {
+        ok: false,
+        reason: 'rate_limited',
+        retryAfterSeconds: deps.limiter.retryAfterSeconds(clientAddress),
+      };
+    }
+    return { ok: false, reason, retryAfterSeconds: 0 };
+  }
+
   return {
     authenticate(token, clientAddress) {
       const service = token === undefined || token === '' ? undefined : deps.index().lookup(token);
       if (service !== undefined) return { ok: true, service };
-      if (!deps.limiter.allow(clientAddress)) {
-        return {
-          ok: false,
-          reason: 'rate_limited',
-          retryAfterSeconds: deps.limiter.retryAfterSeconds(clientAddress),
-        };
-      }
-      const reason = token === undefined || token === '' ? 'missing_token' : 'invalid_token';
-      return { ok: false, reason, retryAfterSeconds: 0 };
+      return refuse(
+        token === undefined || token === '' ? 'missing_token' : 'invalid_token',
+        clientAddress,
+      );
     },
+    refuse,
   };
 }

@@ -1,14 +1,22 @@
 import { toTokenDigest } from './tokenDigest.js';
 
-/** Who holds a token: a service name and the secret it presents. */
+/** Who holds a static token: a service name and the secret it presents, if it has one. */
 export interface TokenHolder {
   readonly name: string;
-  readonly authToken: string;
+  readonly authToken?: string | undefined;
+}
+
+/** Tokens held elsewhere in identity (generated token files), found by their digest. */
+export interface DigestLookup {
+  /** The service holding the token with this SHA-256 digest (tokenDigest.ts), or undefined. */
+  serviceOf(digest: string): string | undefined;
+  readonly size: number;
 }
 
 /**
- * Token → service name, by SHA-256 digest. Immutable: a reload builds a new index and swaps it
- * in one assignment, so a removed or rotated token stops matching at that instant.
+ * Token → service name, by SHA-256 digest. The static tokens are immutable: a reload builds a
+ * new index and swaps it in one assignment, so a removed or rotated token stops matching at
+ * that instant. Generated tokens come from `generated`, which rotates them in place.
  */
 export interface TokenIndex {
   /** The service holding `token`, or undefined. Never compares the token as a string. */
@@ -16,11 +24,21 @@ export interface TokenIndex {
   readonly size: number;
 }
 
-export function createTokenIndex(holders: readonly TokenHolder[]): TokenIndex {
+export function createTokenIndex(
+  holders: readonly TokenHolder[],
+  generated?: DigestLookup,
+): TokenIndex {
   const byDigest = new Map<string, string>();
-  for (const holder of holders) byDigest.set(toTokenDigest(holder.authToken), holder.name);
+  for (const holder of holders) {
+    if (holder.authToken !== undefined) byDigest.set(toTokenDigest(holder.authToken), holder.name);
+  }
   return {
-    lookup: (token) => byDigest.get(toTokenDigest(token)),
-    size: byDigest.size,
+    lookup(token) {
+      const digest = toTokenDigest(token);
+      return byDigest.get(digest) ?? generated?.serviceOf(digest);
+    },
+    get size() {
+      return byDigest.size + (generated?.size ?? 0);
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import { toCredentialTarget } from '../credentials/ports.js';
+import type { TokenFiles } from '../identity/createTokenFiles.js';
 import { createTokenIndex, type TokenIndex } from '../identity/createTokenIndex.js';
 import type { Metrics } from '../observability/createMetrics.js';
 
@@ -20,6 +21,8 @@ export interface ServiceRegistry {
 export function createServiceRegistry(
   credentials: CredentialCache,
   metrics: Metrics | undefined,
+  /** Generated tokens (token_file), indexed with the static ones and started in the same step. */
+  tokenFiles?: TokenFiles,
 ): ServiceRegistry {
   let services: ReadonlyMap<string, ServiceConfig> = new Map();
   let tokens: TokenIndex = createTokenIndex([]);
@@ -30,7 +33,8 @@ export function createServiceRegistry(
     apply(next) {
       const previous = services;
       services = new Map(next.map((s) => [s.name, s]));
-      tokens = createTokenIndex(next);
+      tokenFiles?.apply(next);
+      tokens = createTokenIndex(next, tokenFiles);
       const fresh = credentials.apply(next.map(toCredentialTarget));
       for (const name of previous.keys()) if (!services.has(name)) metrics?.forgetService(name);
       const dynamic = next.filter((s) => s.origin.kind === 'dynamic').length;

@@ -8,6 +8,8 @@ import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.j
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
+import { createTokenFiles } from '../identity/createTokenFiles.js';
+import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -61,6 +63,7 @@ export const DRAIN_GRACE_MS = 4_000;
 export const DEFAULT_ADAPTERS: readonly Adapter[] = [
   createCredentialEndpoint,
   createMetricsEndpoint,
+  createImdsEndpoints,
 ];
 
 /**
@@ -92,7 +95,11 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       stsCall: (target, outcome, ms) => metrics?.recordStsCall(target.name, outcome, ms / 1000),
     },
   });
-  const registry = createServiceRegistry(credentials, metrics);
+  const tokenFiles = createTokenFiles({
+    clock,
+    logger: logger.child({ component: 'token-files' }),
+  });
+  const registry = createServiceRegistry(credentials, metrics, tokenFiles);
   const now = () => clock.now();
   const context: SidecarContext = {
     logger,
@@ -108,11 +115,12 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     config: () => config,
     draining: () => draining,
     version: VERSION,
+    clock,
   };
   const source = createServiceSource(config, deps.env ?? {}, logger, metrics);
-  const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS)
-    .map((adapter) => adapter(context, config))
-    .filter((listener): listener is Listener => listener !== undefined);
+  const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS).flatMap(
+    (adapter) => adapter(context, config) ?? [],
+  );
   const reload = createReloader({
     logger,
     metrics,
@@ -136,9 +144,12 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
   async function open(): Promise<Record<string, string>> {
     const urls: Record<string, string> = {};
     try {
+      // Token files are on disk before any listener accepts a request.
+      await tokenFiles.written();
       for (const listener of listeners) urls[listener.name] = await listener.listen();
     } catch (error) {
       await Promise.all(listeners.map((l) => l.close(0)));
+      tokenFiles.stop();
       credentials.stop();
       assumer.destroy?.();
       throw error;
@@ -170,6 +181,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       logger.info({}, 'draining: finishing in-flight requests');
       await source.close();
       await Promise.all(listeners.map((l) => l.close(DRAIN_GRACE_MS)));
+      tokenFiles.stop();
       credentials.stop();
       assumer.destroy?.();
       logger.info({}, 'stopped');

@@ -19,6 +19,8 @@ const RESTART_KEYS: ReadonlyArray<readonly [string, (c: Config) => unknown]> = [
   ['metrics.prometheus.enabled', (c) => c.metrics.enabled],
   ['metrics.prometheus.host', (c) => c.metrics.host],
   ['metrics.prometheus.port', (c) => c.metrics.port],
+  // One listener per entry: a change would open or close sockets.
+  ['imds', (c) => JSON.stringify(c.imds)],
 ];
 
 /**

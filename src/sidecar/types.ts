@@ -1,5 +1,6 @@
 import type { Config, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
+import type { Clock } from '../credentials/types.js';
 import type { Authenticator } from '../identity/createAuthenticator.js';
 import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
@@ -39,7 +40,15 @@ export interface SidecarContext {
   config(): Config;
   draining(): boolean;
   readonly version: string;
+  /** The sidecar's clock (fake in tests): for doors that expire things of their own. */
+  readonly clock: Clock;
 }
 
-/** Builds one door from the sidecar's parts; undefined when the config turns it off. */
-export type Adapter = (context: SidecarContext, config: Config) => Listener | undefined;
+/**
+ * Builds one door from the sidecar's parts; undefined when the config turns it off. A door the
+ * config lists several times (one IMDS listener per entry) returns one Listener per entry.
+ */
+export type Adapter = (
+  context: SidecarContext,
+  config: Config,
+) => Listener | readonly Listener[] | undefined;

@@ -109,7 +109,9 @@ describe('parseConfig: defaults', () => {
       secretDirectories: [],
       allowedEnv: [],
       maxFileBytes: 1_048_576,
+      tokenDirectories: [],
     });
+    expect(config.imds).toEqual([]);
     expect(config.services[0]?.origin).toEqual({ kind: 'static', file: FILE });
   });
 
@@ -164,6 +166,7 @@ describe('parseConfig: defaults', () => {
       secretDirectories: ['/etc/credproxy/secrets', '/run/secrets'],
       allowedEnv: ['APP_REGION'],
       maxFileBytes: 4096,
+      tokenDirectories: [],
     });
   });
 });
@@ -240,7 +243,7 @@ describe('parseConfig: ranges and shapes', () => {
     ],
     [
       { surprise: 1 },
-      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, x-*)',
+      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, imds, x-*)',
     ],
     [{ metric: {} }, 'metric: is not a known key: did you mean metrics?'],
     [{ server: { prot: 1338 } }, 'server.prot: is not a known key: did you mean port?'],
@@ -311,7 +314,7 @@ describe('parseConfig: ranges and shapes', () => {
       `${FILE}: server.port: must be an integer`,
       `${FILE}: services.app1.assumed_role.RoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name (any partition, optional path)`,
       `${FILE}: services.app1.assumed_role.DurationSeconds: must be from 900 to 43200`,
-      `${FILE}: services.app2.auth_token: is required`,
+      `${FILE}: services.app2: needs auth_token, token_file or both`,
       `${FILE}: services.app2.assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)`,
     ]);
   });

@@ -31,6 +31,7 @@ describe.skipIf(!moto.available)('dynamic services: hot reload from watched dire
         secretDirectories: [],
         allowedEnv: [],
         maxFileBytes: 1_048_576,
+        tokenDirectories: [],
       },
     });
   }

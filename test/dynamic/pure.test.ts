@@ -105,6 +105,20 @@ describe('mergeServices', () => {
     expect(result.services.map((s) => s.name)).toEqual(['s']);
     expect(result.conflicts[0]).toMatchObject({ reason: 'token', owner: 's' });
   });
+
+  it('never treats services without a static token (token_file only) as sharing one', () => {
+    const tokenFile = { rotateSeconds: 3600, graceSeconds: 300, mode: 0o600 };
+    const { authToken: _a, ...s } = makeService('s', { tokenFile: { path: '/t/s', ...tokenFile } });
+    const { authToken: _d, ...d } = makeService('d', {
+      origin: { kind: 'dynamic', file: 'x.yaml' },
+      tokenFile: { path: '/t/d', ...tokenFile },
+    });
+
+    const result = mergeServices([s], [{ file: 'x.yaml', order: 1, services: [d] }]);
+
+    expect(result.services.map((service) => service.name)).toEqual(['s', 'd']);
+    expect(result.conflicts).toEqual([]);
+  });
 });
 
 describe('parseDynamicFile', () => {

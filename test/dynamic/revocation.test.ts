@@ -32,6 +32,7 @@ describe('revoking a dynamic service while STS hangs', () => {
           secretDirectories: [],
           allowedEnv: [],
           maxFileBytes: 1024 * 1024,
+          tokenDirectories: [],
         },
       }),
     );

@@ -1,7 +1,10 @@
 import type { Config, ServiceConfig } from '../../src/config/types.js';
 
+/** A service with a static token, as most tests use one. */
+export type TokenService = ServiceConfig & { readonly authToken: string };
+
 /** A normalized service definition for tests that do not go through the config pipeline. */
-export function makeService(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+export function makeService(name: string, overrides: Partial<TokenService> = {}): TokenService {
   return {
     name,
     authToken: `token-${name}-0123456789abcdef0123456789abcdef`,
@@ -35,8 +38,10 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
       secretDirectories: [],
       allowedEnv: [],
       maxFileBytes: 1_048_576,
+      tokenDirectories: [],
     },
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
+    imds: [],
     ...overrides,
   };
 }

@@ -13,6 +13,8 @@ export interface InProcess {
   readonly logs: LogSink;
   readonly url: string;
   readonly metricsUrl: string | undefined;
+  /** Base URL of every listener by name (`credentials`, `metrics`, `imds:<service>`). */
+  readonly urls: Readonly<Record<string, string>>;
   /** How many times the sidecar asked for the main config again. */
   readonly reloads: () => number;
   /** What the next reload reads. */
@@ -68,6 +70,7 @@ export async function startInProcess(
     logs,
     url,
     metricsUrl: urls.metrics,
+    urls,
     reloads: () => reloads,
     setNextConfig(c) {
       next = { config: c, warnings: [] };

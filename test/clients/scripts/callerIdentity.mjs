@@ -1,21 +1,23 @@
 // Calls STS GetCallerIdentity N times through ONE STSClient.
 //
-//   node callerIdentity.mjs <calls> [chain|fromHttp]
+//   node callerIdentity.mjs <calls> [chain|fromHttp|fromProcess]
 //
 // `chain` (the default) is what an app gets without configuring credentials: the SDK's default
 // chain, which for a container endpoint tries fromHttp, then fromContainerMetadata. `fromHttp`
 // uses that provider alone, so its own error (status, server's Code) reaches the caller.
+// `fromProcess` runs the credential_process of the profile (AWS_PROFILE, else default) alone.
 //
 // Prints {"arns": [...], "accessKeyIds": [...]} on stdout: the Arn of each answer, and the
 // access key id each request was signed with (read from its Authorization header, so it is the
 // key the client really used). On any error, prints one line "<name>: <message>" (plus the
 // server's Code when the provider kept it) on stderr and exits 1.
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromHttp } from '@aws-sdk/credential-providers';
+import { fromHttp, fromProcess } from '@aws-sdk/credential-providers';
 
 const calls = Number(process.argv[2]);
 const provider = process.argv[3] ?? 'chain';
-const client = new STSClient(provider === 'fromHttp' ? { credentials: fromHttp() } : {});
+const providers = { fromHttp, fromProcess };
+const client = new STSClient(provider in providers ? { credentials: providers[provider]() } : {});
 const accessKeyIds = [];
 
 // The deserialize step runs after signing, right before the request is sent.
