@@ -45,6 +45,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     env,
     issues,
     isInvalid,
+    files,
     resolvePath: (raw) => resolveConfigPath(raw, baseDir, env.HOME),
   });
   if (issues.hasErrors()) throw issues.toError();

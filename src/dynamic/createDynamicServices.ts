@@ -6,6 +6,7 @@ import type {
   ConfigWarning,
   DynamicDirectory,
   DynamicFilePolicy,
+  RouteConfig,
   ServiceConfig,
 } from '../config/types.js';
 import type { ConfigIssue, ErrorCode } from '../errors.js';
@@ -22,6 +23,8 @@ export interface DynamicServicesOptions {
   readonly env: Env;
   /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
   readonly policy: DynamicFilePolicy;
+  /** The main config's egress routes, which a dynamic service may list (never define). */
+  readonly routes: readonly RouteConfig[];
 }
 
 /** The options for the dynamic services that the main config `config` watches. */
@@ -32,6 +35,7 @@ export function toDynamicServicesOptions(config: Config, env: Env): DynamicServi
     awsDefaults: config.awsDefaults,
     env,
     policy: toDynamicFilePolicy(config),
+    routes: config.proxy.routes,
   };
 }
 
@@ -196,6 +200,7 @@ export function createDynamicServices(initial: DynamicServicesOptions): DynamicS
         env: options.env,
         awsDefaults: options.awsDefaults,
         policy: options.policy,
+        routes: options.routes,
       });
     } catch (error) {
       if (error instanceof ConfigError) return { error };

@@ -1,7 +1,7 @@
 import type { Env } from '../config/env.js';
 import type { LoadedConfig, ServiceConfig } from '../config/types.js';
 import { createCredentialCache } from '../credentials/createCredentialCache.js';
-import { type RoleAssumer, toCredentialTarget } from '../credentials/ports.js';
+import { hasRole, type RoleAssumer, toCredentialTarget } from '../credentials/ports.js';
 import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
 import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
@@ -127,7 +127,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     services = new Map(next.map((s) => [s.name, s]));
     const removed = [...previous.keys()].filter((name) => !services.has(name));
     tokens = createTokenIndex(next);
-    const fresh = credentials.apply(next.map(toCredentialTarget));
+    const fresh = credentials.apply(next.filter(hasRole).map(toCredentialTarget));
     for (const name of removed) metrics?.forgetService(name);
     const dynamic = next.filter((s) => s.origin.kind === 'dynamic').length;
     metrics?.setActiveServices('static', next.length - dynamic);

@@ -19,6 +19,10 @@ const RESTART_KEYS: ReadonlyArray<readonly [string, (c: Config) => unknown]> = [
   ['metrics.prometheus.enabled', (c) => c.metrics.enabled],
   ['metrics.prometheus.host', (c) => c.metrics.host],
   ['metrics.prometheus.port', (c) => c.metrics.port],
+  ['proxy.host', (c) => c.proxy.host],
+  ['proxy.port', (c) => c.proxy.port],
+  // The egress listener is opened at start only when routes exist.
+  ['proxy.routes (none vs some)', (c) => c.proxy.routes.length > 0],
 ];
 
 /**

@@ -231,7 +231,7 @@ describe('parseConfig: ranges and shapes', () => {
     ],
     [
       { surprise: 1 },
-      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, x-*)',
+      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, services, dynamic_services, metrics, proxy, x-*)',
     ],
   ])('reports %j as one exact line', (root, line) => {
     const lines = linesOf(validConfig({ root }));

@@ -1,7 +1,15 @@
-import type { Config, ServiceConfig } from '../../src/config/types.js';
+import type {
+  AssumeRoleParams,
+  Config,
+  ServiceConfig,
+  SourceCredentials,
+} from '../../src/config/types.js';
 
-/** A normalized service definition for tests that do not go through the config pipeline. */
-export function makeService(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+/** A normalized service definition with a role, for tests that skip the config pipeline. */
+export function makeService(
+  name: string,
+  overrides: Partial<ServiceConfig> = {},
+): ServiceConfig & { readonly role: AssumeRoleParams; readonly source: SourceCredentials } {
   return {
     name,
     authToken: `token-${name}-0123456789abcdef0123456789abcdef`,
@@ -16,9 +24,11 @@ export function makeService(name: string, overrides: Partial<ServiceConfig> = {}
       roleSessionName: 'credproxy',
       durationSeconds: 3600,
     },
+    routes: [],
+    routeValues: {},
     origin: { kind: 'static', file: 'config.yaml' },
     ...overrides,
-  };
+  } as ServiceConfig & { readonly role: AssumeRoleParams; readonly source: SourceCredentials };
 }
 
 export function makeConfig(services: ServiceConfig[], overrides: Partial<Config> = {}): Config {
@@ -36,6 +46,7 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
       allowedEnv: [],
     },
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
+    proxy: { host: '127.0.0.1', port: 0, routes: [] },
     ...overrides,
   };
 }
