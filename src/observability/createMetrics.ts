@@ -23,6 +23,24 @@ const REQUEST_BUCKETS = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
 ];
 const STS_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Proxied calls: a cached GET takes milliseconds, a model's answer streams for minutes. */
+const PROXY_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+];
+
+/** One proxied request, as counted when it ends. */
+export interface ProxiedSample {
+  readonly route: string;
+  readonly service: string;
+  /** `2xx`…`5xx` for the status sent, `aborted` when none was (the client left first). */
+  readonly statusClass: string;
+  readonly seconds: number;
+  /** Request body bytes sent upstream, response body bytes sent to the client. */
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+  /** The error code when the upstream failed (UPSTREAM_TIMEOUT, ...). */
+  readonly upstreamError?: string;
+}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -34,6 +52,10 @@ export interface Metrics {
   recordStsCall(service: string, outcome: 'success' | 'failure', seconds: number): void;
   recordRefreshFailure(service: string, reason: string): void;
   recordConfigReload(outcome: 'success' | 'failure', source: 'main' | 'dynamic'): void;
+  /** An egress request started (in flight until `recordProxied`). */
+  proxyStarted(route: string): void;
+  /** An egress request ended; call once per `proxyStarted`, and for refusals without one. */
+  recordProxied(sample: ProxiedSample, started: boolean): void;
 }
 
 export function createMetrics(version: string): Metrics {
@@ -115,6 +137,61 @@ export function createMetrics(version: string): Metrics {
     registers: [registry],
   });
 
+  const proxyRequests = new Counter({
+    name: 'credproxy_proxy_requests_total',
+    help: 'Egress requests by route, service and status class (aborted: the client left before an answer).',
+    labelNames: ['route', 'service', 'status_class'],
+    registers: [registry],
+  });
+  const proxyDuration = new Histogram({
+    name: 'credproxy_proxy_request_duration_seconds',
+    help: 'Time from an egress request to the end of its answer, in seconds, by route.',
+    labelNames: ['route'],
+    buckets: PROXY_BUCKETS,
+    registers: [registry],
+  });
+  const proxyUpstreamErrors = new Counter({
+    name: 'credproxy_proxy_upstream_errors_total',
+    help: 'Egress upstream failures by route and reason (an error code from docs/errors.md).',
+    labelNames: ['route', 'reason'],
+    registers: [registry],
+  });
+  const proxyBytes = new Counter({
+    name: 'credproxy_proxy_bytes_total',
+    help: 'Body bytes through egress routes, by route and direction (upstream: request bodies, downstream: response bodies).',
+    labelNames: ['route', 'direction'],
+    registers: [registry],
+  });
+  const proxyInFlight = new Gauge({
+    name: 'credproxy_proxy_in_flight_requests',
+    help: 'Egress requests being forwarded now, by route.',
+    labelNames: ['route'],
+    registers: [registry],
+  });
+  // Label children cached per route: labels() hashes the label set on every call.
+  const routeSeries = new Map<
+    string,
+    {
+      duration: Histogram.Internal<'route'>;
+      up: Counter.Internal;
+      down: Counter.Internal;
+      inFlight: Gauge.Internal<'route'>;
+    }
+  >();
+  const seriesOf = (route: string) => {
+    let series = routeSeries.get(route);
+    if (!series) {
+      series = {
+        duration: proxyDuration.labels(route),
+        up: proxyBytes.labels(route, 'upstream'),
+        down: proxyBytes.labels(route, 'downstream'),
+        inFlight: proxyInFlight.labels(route),
+      };
+      routeSeries.set(route, series);
+    }
+    return series;
+  };
+
   info.labels(version).set(1);
   for (const origin of ['static', 'dynamic'] as const) active.labels(origin).set(0);
 
@@ -150,5 +227,17 @@ export function createMetrics(version: string): Metrics {
     },
     recordRefreshFailure: (service, reason) => refreshFailures.labels(service, reason).inc(),
     recordConfigReload: (outcome, source) => reloads.labels(outcome, source).inc(),
+    proxyStarted: (route) => seriesOf(route).inFlight.inc(),
+    recordProxied(sample, started) {
+      const series = seriesOf(sample.route);
+      if (started) series.inFlight.dec();
+      proxyRequests.labels(sample.route, sample.service, sample.statusClass).inc();
+      series.duration.observe(sample.seconds);
+      if (sample.bytesUp > 0) series.up.inc(sample.bytesUp);
+      if (sample.bytesDown > 0) series.down.inc(sample.bytesDown);
+      if (sample.upstreamError !== undefined) {
+        proxyUpstreamErrors.labels(sample.route, sample.upstreamError).inc();
+      }
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { Env } from '../config/env.js';
 import type { Config, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import type { Authenticator } from '../identity/createAuthenticator.js';
@@ -39,6 +40,8 @@ export interface SidecarContext {
   config(): Config;
   draining(): boolean;
   readonly version: string;
+  /** The process environment as the CLI passed it (egress reads HTTPS_PROXY/NO_PROXY here). */
+  readonly env: Env;
 }
 
 /** Builds one door from the sidecar's parts; undefined when the config turns it off. */

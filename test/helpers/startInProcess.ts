@@ -13,6 +13,8 @@ export interface InProcess {
   readonly logs: LogSink;
   readonly url: string;
   readonly metricsUrl: string | undefined;
+  /** Base URL of the egress listener, when routes are configured. */
+  readonly egressUrl: string | undefined;
   /** How many times the sidecar asked for the main config again. */
   readonly reloads: () => number;
   /** What the next reload reads. */
@@ -26,6 +28,8 @@ export interface InProcessOptions {
   readonly jitter?: number;
   /** The fake STS's first answers (the start-up fetches come first). */
   readonly script?: FakeAssumer['script'];
+  /** The environment the sidecar sees (the egress proxy reads HTTPS_PROXY/NO_PROXY there). */
+  readonly env?: Record<string, string>;
 }
 
 export async function startInProcess(
@@ -53,6 +57,7 @@ export async function startInProcess(
       },
       clock,
       random: () => options.jitter ?? 0,
+      env: options.env ?? {},
     },
   );
   const { urls } = await sidecar.start();
@@ -64,6 +69,7 @@ export async function startInProcess(
     logs,
     url,
     metricsUrl: urls.metrics,
+    egressUrl: urls.egress,
     reloads: () => reloads,
     setNextConfig(c) {
       next = { config: c, warnings: [] };
