@@ -1,9 +1,8 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../errors.js';
-import { classifyUpstreamError, type UpstreamErrorCode } from './classifyUpstreamError.js';
+import { classifyUpstreamError } from './classifyUpstreamError.js';
 import type { CompiledRoute } from './createRouteTable.js';
 import { toClientHeaders } from './toUpstreamHeaders.js';
 import { writeEgressError } from './writeEgressError.js';
@@ -48,98 +47,17 @@ export function forwardRequest(
   forwarding: Forwarding,
   done: (outcome: ForwardOutcome) => void,
 ): void {
-  const { req, res, route } = forwarding;
-  const started = performance.now();
-  let status: number | null = null;
-  let upstreamMs: number | null = null;
-  let bytesUp = 0;
-  let bytesDown = 0;
-  let withheld: readonly string[] = [];
-  let controller: Dispatcher.DispatchController | undefined;
-  let clientGone = false;
-  let settled = false;
-  let waitingForDrain = false;
-
-  const settle = (code: ErrorCode | null): void => {
-    if (settled) return;
-    settled = true;
-    res.off('close', onClose);
-    done({ status, code, bytesUp, bytesDown, upstreamMs, withheld });
-  };
-  const onClose = (): void => {
-    if (settled || res.writableFinished) return;
-    clientGone = true;
-    controller?.abort(new ClientClosedError('the client closed the connection'));
-    settle('CLIENT_CLOSED');
-  };
-  const flushHead = (): void => {
-    if (bytesDown === 0 && !settled && !res.destroyed) res.flushHeaders();
-  };
-  const resume = (): void => {
-    waitingForDrain = false;
-    controller?.resume();
-  };
-  res.on('close', onClose);
-
-  const handler: Dispatcher.DispatchHandler = {
-    onRequestStart(c) {
-      controller = c;
-      if (clientGone) c.abort(new ClientClosedError('the client closed the connection'));
-    },
-    onResponseStart(c, statusCode, headers, statusMessage) {
-      upstreamMs = performance.now() - started;
-      const answer = toClientHeaders(headers, forwarding.secrets);
-      withheld = answer.withheld;
-      try {
-        if (statusMessage) res.writeHead(statusCode, statusMessage, answer.headers);
-        else res.writeHead(statusCode, answer.headers);
-      } catch (error) {
-        c.abort(error instanceof Error ? error : new Error('invalid response head'));
-        return;
-      }
-      status = statusCode;
-      // Headers go out with the first body chunk when it came in the same read; otherwise now,
-      // so a client waiting on a stream that starts later (SSE) sees the answer begin.
-      setImmediate(flushHead);
-    },
-    onResponseData(c, chunk) {
-      bytesDown += chunk.length;
-      if (!res.write(chunk) && !waitingForDrain) {
-        waitingForDrain = true;
-        c.pause();
-        res.once('drain', resume);
-      }
-    },
-    onResponseEnd() {
-      res.end();
-      settle(null);
-    },
-    onResponseError(_c, error) {
-      if (settled) return;
-      if (clientGone || error instanceof ClientClosedError) {
-        settle('CLIENT_CLOSED');
-        return;
-      }
-      const code: UpstreamErrorCode = classifyUpstreamError(error);
-      if (res.headersSent) {
-        res.destroy();
-      } else {
-        // The client may still be sending a body nobody will read: close after this answer.
-        res.shouldKeepAlive = false;
-        status = writeEgressError(res, code, upstreamMessage(code, route));
-      }
-      settle(code);
-    },
-  };
-
-  const body = hasBody(req)
-    ? Readable.from(
-        counted(req, (n) => {
-          bytesUp += n;
-        }),
-        { objectMode: false },
-      )
-    : null;
+  const { req, route } = forwarding;
+  const exchange = new Exchange(forwarding, done);
+  let body: IncomingMessage | null = null;
+  if (hasBody(req)) {
+    // Paused first, so counting with a 'data' listener does not start the flow: the body moves
+    // only when undici reads it, at the pace of the upstream socket (it pauses `req` on a full
+    // socket and resumes it on drain), and every chunk passes both listeners.
+    req.pause();
+    req.on('data', exchange.countUp);
+    body = req;
+  }
   route.dispatcher.dispatch(
     {
       origin: route.config.upstream.origin,
@@ -150,8 +68,127 @@ export function forwardRequest(
       headersTimeout: route.headersTimeoutMs,
       bodyTimeout: route.idleTimeoutMs,
     },
-    handler,
+    exchange,
   );
+}
+
+/**
+ * One request's state and undici's handler for it. A class, not closures: the egress hot path
+ * allocates one object per request here.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private readonly started = performance.now();
+  private status: number | null = null;
+  private upstreamMs: number | null = null;
+  private bytesUp = 0;
+  private bytesDown = 0;
+  private withheld: readonly string[] = [];
+  private controller: Dispatcher.DispatchController | undefined;
+  private clientGone = false;
+  private settled = false;
+  private waitingForDrain = false;
+
+  constructor(
+    private readonly forwarding: Forwarding,
+    private readonly done: (outcome: ForwardOutcome) => void,
+  ) {
+    forwarding.res.on('close', this.onClose);
+  }
+
+  readonly countUp = (chunk: Buffer): void => {
+    this.bytesUp += chunk.length;
+  };
+
+  private readonly onClose = (): void => {
+    if (this.settled || this.forwarding.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort(new ClientClosedError('the client closed the connection'));
+    this.settle('CLIENT_CLOSED');
+  };
+
+  private readonly onDrain = (): void => {
+    this.waitingForDrain = false;
+    this.controller?.resume();
+  };
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone)
+      controller.abort(new ClientClosedError('the client closed the connection'));
+  }
+
+  onResponseStart(
+    controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: IncomingHttpHeaders,
+    statusMessage?: string,
+  ): void {
+    const { res } = this.forwarding;
+    this.upstreamMs = performance.now() - this.started;
+    const answer = toClientHeaders(headers, this.forwarding.secrets);
+    this.withheld = answer.withheld;
+    try {
+      if (statusMessage) res.writeHead(statusCode, statusMessage, answer.headers);
+      else res.writeHead(statusCode, answer.headers);
+    } catch (error) {
+      controller.abort(error instanceof Error ? error : new Error('invalid response head'));
+      return;
+    }
+    this.status = statusCode;
+    // Headers go out with the first body chunk when it came in the same read; otherwise on the
+    // next turn, so a client waiting on a stream that starts later (SSE) sees the answer begin.
+    setImmediate(flushHead, this);
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytesDown += chunk.length;
+    if (!this.forwarding.res.write(chunk) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      controller.pause();
+      this.forwarding.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.forwarding.res.end();
+    this.settle(null);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return;
+    if (this.clientGone || error instanceof ClientClosedError) {
+      this.settle('CLIENT_CLOSED');
+      return;
+    }
+    const { res, route } = this.forwarding;
+    const code = classifyUpstreamError(error);
+    if (res.headersSent) {
+      res.destroy();
+    } else {
+      // The client may still be sending a body nobody will read: close after this answer.
+      res.shouldKeepAlive = false;
+      this.status = writeEgressError(res, code, upstreamMessage(code, route));
+    }
+    this.settle(code);
+  }
+
+  /** Sends the response head now if no body chunk has carried it yet. */
+  flushHead(): void {
+    const { res } = this.forwarding;
+    if (this.bytesDown === 0 && !this.settled && !res.destroyed) res.flushHeaders();
+  }
+
+  private settle(code: ErrorCode | null): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.forwarding.res.off('close', this.onClose);
+    const { status, bytesUp, bytesDown, upstreamMs, withheld } = this;
+    this.done({ status, code, bytesUp, bytesDown, upstreamMs, withheld });
+  }
+}
+
+function flushHead(exchange: Exchange): void {
+  exchange.flushHead();
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -160,20 +197,12 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-/** The request body as it arrives, counted; pulled, so the client is paused while upstream is. */
-async function* counted(source: IncomingMessage, add: (bytes: number) => void) {
-  for await (const chunk of source) {
-    const buffer = chunk as Buffer;
-    add(buffer.length);
-    yield buffer;
-  }
-}
-
-function upstreamMessage(code: UpstreamErrorCode, route: CompiledRoute): string {
+function upstreamMessage(code: ErrorCode, route: CompiledRoute): string {
   const upstream = route.config.upstream.origin;
+  const { connectSeconds, headersSeconds } = route.config.timeouts;
   switch (code) {
     case 'UPSTREAM_TIMEOUT':
-      return `${upstream} did not answer in time (route ${route.name}: connect ${route.config.timeouts.connectSeconds} s, headers ${route.config.timeouts.headersSeconds} s)`;
+      return `${upstream} did not answer in time (route ${route.name}: connect ${connectSeconds} s, headers ${headersSeconds} s)`;
     case 'UPSTREAM_TLS_FAILED':
       return `the TLS certificate of ${upstream} could not be verified (route ${route.name}; see ca_file)`;
     case 'UPSTREAM_UNREACHABLE':

@@ -137,11 +137,27 @@ export function createMetrics(version: string): Metrics {
     registers: [registry],
   });
 
-  const proxyRequests = new Counter({
+  // Egress: plain numbers on the hot path, handed to prom-client at scrape time (see above).
+  const proxyCounts = new Map<string, { labels: [string, string, string]; count: number }>();
+  const routeStats = new Map<
+    string,
+    {
+      up: number;
+      down: number;
+      inFlight: number;
+      errors: Map<string, number>;
+      duration: Histogram.Internal<'route'>;
+    }
+  >();
+  new Counter({
     name: 'credproxy_proxy_requests_total',
     help: 'Egress requests by route, service and status class (aborted: the client left before an answer).',
     labelNames: ['route', 'service', 'status_class'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, count } of proxyCounts.values()) this.labels(...labels).inc(count);
+    },
   });
   const proxyDuration = new Histogram({
     name: 'credproxy_proxy_request_duration_seconds',
@@ -150,46 +166,53 @@ export function createMetrics(version: string): Metrics {
     buckets: PROXY_BUCKETS,
     registers: [registry],
   });
-  const proxyUpstreamErrors = new Counter({
+  new Counter({
     name: 'credproxy_proxy_upstream_errors_total',
     help: 'Egress upstream failures by route and reason (an error code from docs/errors.md).',
     labelNames: ['route', 'reason'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, stats] of routeStats) {
+        for (const [reason, count] of stats.errors) this.labels(route, reason).inc(count);
+      }
+    },
   });
-  const proxyBytes = new Counter({
+  new Counter({
     name: 'credproxy_proxy_bytes_total',
     help: 'Body bytes through egress routes, by route and direction (upstream: request bodies, downstream: response bodies).',
     labelNames: ['route', 'direction'],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, stats] of routeStats) {
+        this.labels(route, 'upstream').inc(stats.up);
+        this.labels(route, 'downstream').inc(stats.down);
+      }
+    },
   });
-  const proxyInFlight = new Gauge({
+  new Gauge({
     name: 'credproxy_proxy_in_flight_requests',
     help: 'Egress requests being forwarded now, by route.',
     labelNames: ['route'],
     registers: [registry],
+    collect() {
+      for (const [route, stats] of routeStats) this.labels(route).set(stats.inFlight);
+    },
   });
-  // Label children cached per route: labels() hashes the label set on every call.
-  const routeSeries = new Map<
-    string,
-    {
-      duration: Histogram.Internal<'route'>;
-      up: Counter.Internal;
-      down: Counter.Internal;
-      inFlight: Gauge.Internal<'route'>;
-    }
-  >();
-  const seriesOf = (route: string) => {
-    let series = routeSeries.get(route);
-    if (!series) {
-      series = {
+  const statsOf = (route: string) => {
+    let stats = routeStats.get(route);
+    if (!stats) {
+      stats = {
+        up: 0,
+        down: 0,
+        inFlight: 0,
+        errors: new Map(),
         duration: proxyDuration.labels(route),
-        up: proxyBytes.labels(route, 'upstream'),
-        down: proxyBytes.labels(route, 'downstream'),
-        inFlight: proxyInFlight.labels(route),
       };
-      routeSeries.set(route, series);
+      routeStats.set(route, stats);
     }
-    return series;
+    return stats;
   };
 
   info.labels(version).set(1);
@@ -227,16 +250,25 @@ export function createMetrics(version: string): Metrics {
     },
     recordRefreshFailure: (service, reason) => refreshFailures.labels(service, reason).inc(),
     recordConfigReload: (outcome, source) => reloads.labels(outcome, source).inc(),
-    proxyStarted: (route) => seriesOf(route).inFlight.inc(),
+    proxyStarted(route) {
+      statsOf(route).inFlight += 1;
+    },
     recordProxied(sample, started) {
-      const series = seriesOf(sample.route);
-      if (started) series.inFlight.dec();
-      proxyRequests.labels(sample.route, sample.service, sample.statusClass).inc();
-      series.duration.observe(sample.seconds);
-      if (sample.bytesUp > 0) series.up.inc(sample.bytesUp);
-      if (sample.bytesDown > 0) series.down.inc(sample.bytesDown);
+      const stats = statsOf(sample.route);
+      if (started) stats.inFlight -= 1;
+      const key = `${sample.route}\u0000${sample.service}\u0000${sample.statusClass}`;
+      const series = proxyCounts.get(key);
+      if (series) series.count += 1;
+      else
+        proxyCounts.set(key, {
+          labels: [sample.route, sample.service, sample.statusClass],
+          count: 1,
+        });
+      stats.duration.observe(sample.seconds);
+      stats.up += sample.bytesUp;
+      stats.down += sample.bytesDown;
       if (sample.upstreamError !== undefined) {
-        proxyUpstreamErrors.labels(sample.route, sample.upstreamError).inc();
+        stats.errors.set(sample.upstreamError, (stats.errors.get(sample.upstreamError) ?? 0) + 1);
       }
     },
   };
