@@ -8,12 +8,14 @@ const CLIENT_ONLY = new Set(['host', 'authorization', 'expect']);
 /**
  * The request headers sent upstream, as a flat name/value list in the client's order: the
  * client's, less hop-by-hop headers (and those its Connection header names), Host, every header
- * it could have authenticated with, and the injected header's name; then the injected header.
+ * it could have authenticated with, the injected header's name, and any other header carrying
+ * the workload's token (`token`, when it presented one); then the injected header.
  */
 export function toUpstreamHeaders(
   rawHeaders: readonly string[],
   inject: { readonly header: string; readonly scheme?: string },
   value: string,
+  token: string | undefined,
 ): string[] {
   const named = connectionTokens(rawHeaders);
   const out: string[] = [];
@@ -28,7 +30,9 @@ export function toUpstreamHeaders(
     ) {
       continue;
     }
-    out.push(name, rawHeaders[i + 1] ?? '');
+    const headerValue = rawHeaders[i + 1] ?? '';
+    if (token !== undefined && headerValue.includes(token)) continue;
+    out.push(name, headerValue);
   }
   out.push(inject.header, inject.scheme === undefined ? value : `${inject.scheme} ${value}`);
   return out;

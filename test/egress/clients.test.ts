@@ -180,6 +180,35 @@ describe('real clients through egress routes', () => {
     expectOnlyRouteKey(upstream.requests[0], 'x-api-key', ROUTE_KEY);
   });
 
+  it.skipIf(!curl.available)('curl: a 64 KiB upload, sent after Expect: 100-continue', async () => {
+    upstream.requests.length = 0;
+    const prompt = 'p'.repeat(64 * 1024);
+
+    const { stdout, stderr } = await run('curl', [
+      '-sS',
+      '-v',
+      '--fail-with-body',
+      '-H',
+      `x-api-key: ${AGENT_TOKEN}`,
+      '-H',
+      'content-type: application/json',
+      '-H',
+      'Expect: 100-continue',
+      '--data-binary',
+      JSON.stringify({
+        model: 'claude-test',
+        max_tokens: 16,
+        messages: [{ role: 'user', content: prompt }],
+      }),
+      `${t.egress}/anthropic/v1/messages`,
+    ]);
+
+    expect(stderr).toContain('HTTP/1.1 100 Continue');
+    expect(JSON.parse(stdout).content[0].text).toBe(WORDS.join(''));
+    expect(upstream.requests[0]?.body.toString()).toContain(prompt);
+    expect(headerValues(upstream.requests[0]?.rawHeaders ?? [], 'expect')).toEqual([]);
+  });
+
   it('node fetch: Authorization: Bearer on a route that injects x-api-key', async () => {
     upstream.requests.length = 0;
 

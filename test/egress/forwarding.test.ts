@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeConfig } from '../helpers/configs.js';
 import {
   AGENT_TOKEN,
   makeAgent,
@@ -94,6 +95,25 @@ describe('egress forwarding', () => {
     }
     expect(headerValues(upstream.requests[0]?.rawHeaders ?? [], 'x-api-key')).toEqual([ROUTE_KEY]);
     expect(JSON.stringify(upstream.requests[0]?.rawHeaders)).not.toContain(AGENT_TOKEN);
+  });
+
+  it('never forwards the workload token, whatever other header carries it', async () => {
+    upstream.requests.length = 0;
+
+    await send(t.egress, '/github/user', {
+      headers: {
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        'x-api-key': AGENT_TOKEN,
+        cookie: `session=${AGENT_TOKEN}`,
+        'x-kept': 'kept',
+      },
+    });
+    const seen = upstream.requests[0]?.rawHeaders ?? [];
+
+    expect(headerNames(seen)).toContain('x-kept');
+    expect(headerNames(seen)).not.toContain('x-api-key');
+    expect(headerNames(seen)).not.toContain('cookie');
+    expect(JSON.stringify(seen)).not.toContain(AGENT_TOKEN);
   });
 
   it.each([
@@ -211,6 +231,44 @@ describe('an egress-only service on the credential endpoint', () => {
       );
       expect(ready.status).toBe(200);
       expect(t.assumer.calls).toBe(0);
+    } finally {
+      await t.sidecar.stop();
+      await upstream.close();
+    }
+  });
+});
+
+describe('egress routes on SIGHUP', () => {
+  it('injects the new value and drops a removed route for the next request', async () => {
+    const upstream = await startUpstream();
+    const agent = makeAgent('agent', AGENT_TOKEN, ['api', 'old']);
+    const t = await startEgress(
+      [makeRoute('api', upstream.url), makeRoute('old', upstream.url)],
+      [agent],
+    );
+    try {
+      const rotated = 'sk-rotated-key-SECRET-1a2b3c4d5e6f7a8b';
+      t.setNextConfig(
+        makeConfig([makeAgent('agent', AGENT_TOKEN, ['api'])], {
+          proxy: {
+            host: '127.0.0.1',
+            port: 0,
+            routes: [
+              makeRoute('api', upstream.url, { inject: { header: 'x-api-key', value: rotated } }),
+            ],
+          },
+        }),
+      );
+
+      await t.sidecar.reload();
+      const api = await send(t.egress, '/api/x', { headers: { 'x-api-key': AGENT_TOKEN } });
+      const old = await send(t.egress, '/old/x', { headers: { 'x-api-key': AGENT_TOKEN } });
+
+      expect(api.status).toBe(200);
+      expect(headerValues(upstream.requests.at(-1)?.rawHeaders ?? [], 'x-api-key')).toEqual([
+        rotated,
+      ]);
+      expect(old.status).toBe(404);
     } finally {
       await t.sidecar.stop();
       await upstream.close();
