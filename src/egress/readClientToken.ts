@@ -42,7 +42,11 @@ export function readClientToken(
     }
   }
   if (proxyAuthorization !== undefined) return fromProxyAuthorization(proxyAuthorization);
-  if (own !== undefined) return { token: withoutScheme(own, slot.scheme) };
+  if (own !== undefined) {
+    // A route injecting `Authorization: token ...` still takes an SDK's `Bearer <token>`.
+    const bearer = slot.header === 'authorization' && /^bearer /i.test(own.trim());
+    return { token: withoutScheme(own, bearer ? 'Bearer' : slot.scheme) };
+  }
   if (authorization !== undefined) return { token: withoutScheme(authorization, 'Bearer') };
   return { token: undefined };
 }

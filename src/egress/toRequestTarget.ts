@@ -43,7 +43,9 @@ function segmentProblem(segment: string): string | undefined {
     try {
       current = decodeURIComponent(current);
     } catch {
-      return 'the path holds malformed percent-encoding';
+      // Only the path as sent must decode; once decoded, a lone % (`100%25` → `100%`) hides
+      // nothing a second decoding could turn into a dot or a slash.
+      return round === 0 ? 'the path holds malformed percent-encoding' : undefined;
     }
   }
   return 'the path is percent-encoded more than three times over';

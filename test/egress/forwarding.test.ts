@@ -25,9 +25,12 @@ describe('egress forwarding', () => {
           inject: { header: 'authorization', scheme: 'Bearer', value: ROUTE_KEY },
         }),
         makeRoute('github-api', `${upstream.url}/longest`, { path: '/github/api' }),
+        makeRoute('gitea', upstream.url, {
+          inject: { header: 'authorization', scheme: 'token', value: ROUTE_KEY },
+        }),
       ],
       [
-        makeAgent('agent', AGENT_TOKEN, ['anthropic', 'github', 'github-api']),
+        makeAgent('agent', AGENT_TOKEN, ['anthropic', 'github', 'github-api', 'gitea']),
         makeAgent('other', OTHER_TOKEN, ['anthropic'], {
           routeValues: { anthropic: TENANT_KEY },
         }),
@@ -141,6 +144,19 @@ describe('egress forwarding', () => {
     expect(upstream.requests[0]?.url).toBe('/user');
     expect(headerValues(upstream.requests[0]?.rawHeaders ?? [], 'authorization')).toEqual([
       `Bearer ${ROUTE_KEY}`,
+    ]);
+  });
+
+  it('takes an SDK Bearer token on a route that injects Authorization with another scheme', async () => {
+    upstream.requests.length = 0;
+
+    const answer = await send(t.egress, '/gitea/repos', {
+      headers: { authorization: `Bearer ${AGENT_TOKEN}` },
+    });
+
+    expect(answer.status).toBe(200);
+    expect(headerValues(upstream.requests[0]?.rawHeaders ?? [], 'authorization')).toEqual([
+      `token ${ROUTE_KEY}`,
     ]);
   });
 

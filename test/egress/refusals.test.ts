@@ -178,4 +178,15 @@ describe('egress refusals: nothing is forwarded', () => {
     expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(valid.status).toBe(200);
   });
+
+  it('keeps every token and injected value out of the logs and the metrics', async () => {
+    const metrics = await (await fetch(`${t.metricsUrl}/metrics`)).text();
+    const logs = t.logs.text();
+
+    for (const secret of [AGENT_TOKEN, OTHER_TOKEN, ROUTE_KEY]) {
+      expect(logs).not.toContain(secret);
+      expect(metrics).not.toContain(secret);
+    }
+    expect(logs).toContain('egress request refused');
+  });
 });

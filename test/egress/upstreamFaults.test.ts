@@ -113,6 +113,18 @@ describe.skipIf(!openssl.available)('egress upstream failures', () => {
     expect(tls.requests[0]?.rawHeaders).toContain(ROUTE_KEY);
   });
 
+  it('answers 502 UPSTREAM_BROKEN when the upstream closes the connection before answering', async () => {
+    plain.handler = (_req, res) => {
+      res.socket?.destroy();
+    };
+
+    const answer = await send(t.egress, '/midbody/x', { headers: key });
+
+    expect(answer.status).toBe(502);
+    expect(answer.json?.code).toBe('UPSTREAM_BROKEN');
+    expect(answer.headers['x-credproxy-error']).toBe('UPSTREAM_BROKEN');
+  });
+
   it('cuts the client connection when the upstream dies mid-body, never a clean short body', async () => {
     plain.handler = (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100' });
