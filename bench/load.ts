@@ -11,6 +11,8 @@ type Autocannon = (
     duration: number;
     timeout: number;
     headers: Record<string, string>;
+    method?: string;
+    body?: string | Buffer;
   },
   done: (error: Error | null, result: { errors: number; timeouts: number; non2xx: number }) => void,
 ) => EventEmitter;
@@ -25,6 +27,10 @@ export interface LoadOptions {
   readonly durationSeconds: number;
   /** Server process whose CPU time is read before and after the round. */
   readonly serverPid?: number;
+  /** Another method with a body (default GET), and more headers (the egress figures). */
+  readonly method?: string;
+  readonly body?: Buffer;
+  readonly headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -56,7 +62,9 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         connections: options.connections,
         duration: options.durationSeconds,
         timeout: 5,
-        headers: { authorization: options.token },
+        headers: { authorization: options.token, ...options.headers },
+        ...(options.method ? { method: options.method } : {}),
+        ...(options.body ? { body: options.body } : {}),
       },
       (error, result) => {
         if (error) {

@@ -102,6 +102,42 @@ export const ERROR_CODES = {
     description: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',
   },
   STS_ERROR: { status: 503, description: 'STS failed in a way credproxy does not recognise.' },
+  // Egress routes (proxy.routes): errors the proxy answers itself, never forwarded upstream.
+  ROUTE_NOT_FOUND: { status: 404, description: 'No route matches the request path (404).' },
+  ROUTE_NOT_ALLOWED: {
+    status: 403,
+    description: "The route is not in the calling service's routes list (403).",
+  },
+  REQUEST_NOT_ALLOWED: {
+    status: 403,
+    description: "The method or path is not in the route's allow list (403).",
+  },
+  PATH_REFUSED: {
+    status: 400,
+    description:
+      'The path holds a dot segment, an encoded slash or backslash, a backslash or NUL, or bad percent-encoding (400).',
+  },
+  UPSTREAM_UNREACHABLE: {
+    status: 502,
+    description: 'The upstream (or the egress HTTP proxy) could not be connected to (502).',
+  },
+  UPSTREAM_TLS_FAILED: {
+    status: 502,
+    description: "The upstream's TLS certificate could not be verified (502).",
+  },
+  UPSTREAM_BROKEN: {
+    status: 502,
+    description:
+      'The upstream closed the connection or answered with something that is not HTTP (502).',
+  },
+  UPSTREAM_TIMEOUT: {
+    status: 504,
+    description: 'The upstream did not connect or send response headers in time (504).',
+  },
+  CLIENT_CLOSED: {
+    description:
+      'The client went away before the answer was complete; the upstream request was aborted (audit and metrics only).',
+  },
   INTERNAL: {
     status: 500,
     description: 'An unexpected internal error; details are in the logs, never in the response.',
@@ -120,6 +156,7 @@ export const WARNING_CODES = {
   STATIC_TOKEN_BESIDE_FILE: 'A service has an auth_token next to a token_file: it never rotates.',
   IMDS_SERVICE_UNKNOWN:
     'An imds listener names no static service (it answers 404 until one exists).',
+  CLIENT_AUTH_NONE_EXPOSED: 'An egress route with client_auth: none is on a listener off loopback.',
 } as const;
 
 export type WarningCode = keyof typeof WARNING_CODES;

@@ -49,6 +49,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     issues,
     isInvalid,
     portSources,
+    files,
     resolvePath: (raw) => resolveConfigPath(raw, baseDir, env.HOME),
   });
   if (issues.hasErrors()) throw issues.toError();

@@ -14,7 +14,13 @@ import { createReferenceGuard } from './substitution/createReferenceGuard.js';
 import { resolveConfigPath } from './substitution/resolvePath.js';
 import { substituteDocument } from './substitution/substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
-import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
+import type {
+  AwsDefaults,
+  ConfigWarning,
+  DynamicFilePolicy,
+  RouteConfig,
+  ServiceConfig,
+} from './types.js';
 
 export interface ParseServiceFileOptions {
   /** Path of the dynamic file: names the service in the flat form and prefixes messages. */
@@ -28,6 +34,8 @@ export interface ParseServiceFileOptions {
    * Default: nothing, as a dynamic file is less trusted than the main config.
    */
   readonly policy?: DynamicFilePolicy;
+  /** The main config's egress routes: what a service's `routes` may name. Default: none. */
+  readonly routes?: readonly RouteConfig[];
 }
 
 const READS_NOTHING: DynamicFilePolicy = { secretDirectories: [], allowedEnv: [] };
@@ -76,6 +84,7 @@ export function parseServiceFile(
     resolvePath: (raw: string) => resolveConfigPath(raw, baseDir, env.HOME),
     // A dynamic file is less trusted: its token file goes only where the main config allows.
     tokenDirectories: options.policy?.tokenDirectories ?? [],
+    routes: new Map((options.routes ?? []).map((route) => [route.name, route])),
   } as const;
   const services: ServiceConfig[] = [];
   for (const [name, block] of Object.entries(blocks)) {

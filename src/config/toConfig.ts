@@ -1,5 +1,6 @@
 import type { Env } from './env.js';
 import { isLogHealthChecksEnv } from './env.js';
+import type { FileReader } from './fileReader.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import type { PortSources } from './ports.js';
@@ -7,16 +8,19 @@ import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.j
 import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
 import { toDynamicServices } from './toDynamicServices.js';
 import { toImdsListeners } from './toImdsListeners.js';
+import { toProxyConfig } from './toProxyConfig.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import { checkSingleKind } from './toSourceCredentials.js';
-import type { AwsDefaults, Config, ServiceConfig } from './types.js';
+import type { AwsDefaults, Config, RouteConfig, ServiceConfig } from './types.js';
 
 export interface ToConfigContext {
   readonly file: string;
   readonly env: Env;
   readonly issues: IssueCollector;
   readonly resolvePath: (raw: string) => string;
+  /** Reads `proxy.routes.*.ca_file`. */
+  readonly files: FileReader;
   /** True when the schema found a problem at or below this key path. */
   readonly isInvalid: (path: string) => boolean;
   /** The environment variable each port key read, if any (see ports.ts). */
@@ -37,6 +41,7 @@ export function toConfig(
   const credentials = record(document.credentials);
   const prometheus = record(record(document.metrics).prometheus);
   const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
+  const proxy = toProxyConfig(record(document.proxy), context);
   const services: ServiceConfig[] = [];
   if (!context.isInvalid('aws_defaults')) {
     const serviceContext: ServiceContext = {
@@ -44,6 +49,7 @@ export function toConfig(
       origin: { kind: 'static', file: context.file },
       issues,
       resolvePath: context.resolvePath,
+      routes: routesByName(record(record(document.proxy).routes), proxy.routes),
     };
     for (const [name, block] of Object.entries(record(document.services))) {
       const path = `services.${name}`;
@@ -85,6 +91,14 @@ export function toConfig(
           ...(metrics.enabled ? [['metrics.prometheus.port', metrics.port] as const] : []),
         ],
       });
+  if (proxy.routes.length > 0 && proxy.port !== 0) {
+    if (proxy.port === port || (metrics.enabled && proxy.port === metrics.port)) {
+      issues.error(
+        'proxy.port',
+        `must differ from server.port and metrics.prometheus.port (${proxy.port} is taken); use another port or 0 for a free one`,
+      );
+    }
+  }
   return {
     file: context.file,
     server: {
@@ -104,6 +118,7 @@ export function toConfig(
     dynamicServices,
     metrics,
     imds,
+    proxy,
   };
 }
 
@@ -119,6 +134,18 @@ function toAwsDefaults(block: Record<string, unknown>, context: ToConfigContext)
         }
       : block;
   return typeof raw.region === 'string' ? { region: raw.region, raw } : { raw };
+}
+
+/** Every route name the file defines: the valid ones to their config, the invalid ones to null. */
+function routesByName(
+  blocks: Readonly<Record<string, unknown>>,
+  valid: readonly RouteConfig[],
+): Map<string, RouteConfig | null> {
+  const routes = new Map<string, RouteConfig | null>(
+    Object.keys(blocks).map((name) => [name, null]),
+  );
+  for (const route of valid) routes.set(route.name, route);
+  return routes;
 }
 
 function record(value: unknown): Record<string, unknown> {

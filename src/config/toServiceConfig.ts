@@ -1,9 +1,10 @@
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
+import { checkServiceRoutes } from './rules/checkServiceRoutes.js';
 import { toAssumeRoleParams } from './toAssumeRoleParams.js';
 import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
 import { toTokenFile } from './toTokenFile.js';
-import type { ServiceConfig, ServiceOrigin } from './types.js';
+import type { RouteConfig, ServiceConfig, ServiceOrigin } from './types.js';
 
 /** What normalizing one service needs besides its own block. */
 export interface ServiceContext {
@@ -15,6 +16,8 @@ export interface ServiceContext {
   readonly resolvePath: (raw: string) => string;
   /** Dynamic services only: where a token_file may be written (see toTokenFile). */
   readonly tokenDirectories?: readonly string[];
+  /** The egress routes of the main config, by name: what `routes` may list (null: invalid). */
+  readonly routes: ReadonlyMap<string, RouteConfig | null>;
 }
 
 /**
@@ -32,13 +35,28 @@ export function toServiceConfig(
   const own = isRecord(raw.source_credentials) ? raw.source_credentials : {};
   const sourcePath = joinKeyPath(path, 'source_credentials');
   checkSingleKind(own, sourcePath, issues);
-  const source = toSourceCredentials(own, context.awsDefaults, sourcePath, context);
-  const roleBlock = isRecord(raw.assumed_role) ? raw.assumed_role : {};
-  const role = toAssumeRoleParams(roleBlock, joinKeyPath(path, 'assumed_role'), issues);
+  const role = isRecord(raw.assumed_role)
+    ? toAssumeRoleParams(raw.assumed_role, joinKeyPath(path, 'assumed_role'), issues)
+    : undefined;
+  // Without a role the service never calls STS: it needs no source and no region.
+  const source = role
+    ? toSourceCredentials(own, context.awsDefaults, sourcePath, context)
+    : undefined;
+  const routes = Array.isArray(raw.routes) ? raw.routes.map(String) : [];
+  const routeValues = isRecord(raw.route_values) ? toStrings(raw.route_values) : {};
+  if (role === undefined && routes.length === 0) {
+    issues.error(
+      joinKeyPath(path, 'assumed_role'),
+      'is required unless the service lists routes (a service needs a role, routes, or both)',
+    );
+  }
+  checkServiceRoutes(routes, routeValues, path, context.routes, issues);
   const tokenFile = isRecord(raw.token_file)
     ? toTokenFile(raw.token_file, joinKeyPath(path, 'token_file'), context)
     : undefined;
-  if (source === undefined || issues.issues.length > before) return undefined;
+  if ((role !== undefined && source === undefined) || issues.issues.length > before) {
+    return undefined;
+  }
   const authToken = typeof raw.auth_token === 'string' ? raw.auth_token : undefined;
   if (authToken !== undefined && tokenFile !== undefined) {
     issues.warn(
@@ -51,8 +69,13 @@ export function toServiceConfig(
     name,
     ...(authToken === undefined ? {} : { authToken }),
     ...(tokenFile === undefined ? {} : { tokenFile }),
-    source,
-    role,
+    ...(role && source ? { role, source } : {}),
+    routes,
+    routeValues,
     origin: context.origin,
   };
+}
+
+function toStrings(block: Readonly<Record<string, unknown>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(block).map(([key, value]) => [key, String(value)]));
 }

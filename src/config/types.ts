@@ -66,7 +66,7 @@ export interface TokenFileConfig {
   readonly mode: number;
 }
 
-/** One workload: its token(s), how to reach STS, which role to assume. */
+/** One workload: its token(s), how to reach STS, which role to assume, which routes it may call. */
 export interface ServiceConfig {
   readonly name: string;
   /**
@@ -76,8 +76,14 @@ export interface ServiceConfig {
   readonly authToken?: string;
   /** `token_file`; at least one of it and `authToken` is set. */
   readonly tokenFile?: TokenFileConfig;
-  readonly source: SourceCredentials;
-  readonly role: AssumeRoleParams;
+  /** How to reach STS; absent, like `role`, for a service that only calls egress routes. */
+  readonly source?: SourceCredentials;
+  /** `assumed_role`; absent for a service that only calls egress routes. */
+  readonly role?: AssumeRoleParams;
+  /** `routes`: names of the egress routes this service may call (none by default). */
+  readonly routes: readonly string[];
+  /** `route_values`: this service's own injected value per route, overriding the route's. Secrets. */
+  readonly routeValues: Readonly<Record<string, string>>;
   readonly origin: ServiceOrigin;
 }
 
@@ -152,6 +158,53 @@ export interface MetricsConfig {
   readonly portSource?: string;
 }
 
+/** One `allow` entry of a route: a request passes when both its method and path match. */
+export interface RouteAllowRule {
+  /** Upper-case methods; undefined means any method. */
+  readonly methods?: readonly string[];
+  /** Paths after the route's prefix, exact or `/subtree/*`; undefined means any path. */
+  readonly paths?: readonly string[];
+}
+
+/** `proxy.routes.<name>`: a path prefix on the egress listener forwarded to one upstream. */
+export interface RouteConfig {
+  readonly name: string;
+  /** `path`: the prefix, `/` or `/a/b` without a trailing slash. */
+  readonly path: string;
+  /** `upstream`, split: `https://api.example.com` and the base path (`` or `/v2`). */
+  readonly upstream: { readonly origin: string; readonly basePath: string };
+  readonly inject: {
+    /** Header name, lower case. */
+    readonly header: string;
+    /** Word before the value (`Bearer`), if any. */
+    readonly scheme?: string;
+    /** The route's value; a service's `route_values` entry overrides it. Secret. */
+    readonly value?: string;
+  };
+  /** `allow`; undefined lets every method and path under the prefix through. */
+  readonly allow?: readonly RouteAllowRule[];
+  readonly timeouts: {
+    readonly connectSeconds: number;
+    readonly headersSeconds: number;
+    readonly idleSeconds: number;
+  };
+  /** `client_auth`: `token` (default) or `none` (the network is the boundary). */
+  readonly clientAuth: 'token' | 'none';
+  /** `ca_file`, absolute, and its PEM text: trusted in addition to the system CAs. */
+  readonly caFile?: string;
+  readonly ca?: string;
+}
+
+/** `proxy`: the egress listener and its routes. */
+export interface ProxyConfig {
+  /** Default 127.0.0.1. */
+  readonly host: string;
+  /** Default 1339; 0 picks a free port (tests). */
+  readonly port: number;
+  /** In file order; empty when no route is configured (the listener is not opened). */
+  readonly routes: readonly RouteConfig[];
+}
+
 /** The raw `aws_defaults` block, kept so dynamic files can be normalized with it later. */
 export interface AwsDefaults {
   readonly region?: string;
@@ -181,6 +234,7 @@ export interface Config {
   readonly metrics: MetricsConfig;
   /** `imds`, in file order; empty by default. */
   readonly imds: readonly ImdsListenerConfig[];
+  readonly proxy: ProxyConfig;
 }
 
 /** A non-fatal finding (weak token, world-readable secret file). Never holds a secret. */

@@ -34,3 +34,13 @@ export interface CacheObserver {
 export function toCredentialTarget(service: CredentialTarget): CredentialTarget {
   return { name: service.name, source: service.source, role: service.role };
 }
+
+/** Whether a service definition has a role to assume (egress-only services have none). */
+export function hasRole<
+  T extends {
+    readonly role?: AssumeRoleParams | undefined;
+    readonly source?: SourceCredentials | undefined;
+  },
+>(service: T): service is T & Pick<CredentialTarget, 'role' | 'source'> {
+  return service.role !== undefined && service.source !== undefined;
+}

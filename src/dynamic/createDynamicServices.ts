@@ -6,6 +6,7 @@ import type {
   ConfigWarning,
   DynamicDirectory,
   DynamicFilePolicy,
+  RouteConfig,
   ServiceConfig,
 } from '../config/types.js';
 import type { ConfigIssue, ErrorCode } from '../errors.js';
@@ -25,6 +26,8 @@ export interface DynamicServicesOptions {
   readonly policy: DynamicFilePolicy;
   /** `dynamic_services.max_file_bytes`: a larger file is rejected unread. */
   readonly maxFileBytes: number;
+  /** The main config's egress routes, which a dynamic service may list (never define). */
+  readonly routes: readonly RouteConfig[];
 }
 
 /** The options for the dynamic services that the main config `config` watches. */
@@ -36,6 +39,7 @@ export function toDynamicServicesOptions(config: Config, env: Env): DynamicServi
     env,
     policy: toDynamicFilePolicy(config),
     maxFileBytes: config.dynamicServices.maxFileBytes,
+    routes: config.proxy.routes,
   };
 }
 
@@ -172,6 +176,7 @@ export function createDynamicServices(
         env: options.env,
         awsDefaults: options.awsDefaults,
         policy: options.policy,
+        routes: options.routes,
       });
       const current = state ?? {
         order: nextOrder++,

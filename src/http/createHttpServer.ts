@@ -18,6 +18,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 export interface HttpServerOptions {
   /** A request node could not parse, or one refused before the handler: for per-client log limits. */
   readonly onRefused?: (clientAddress: string, reason: string) => void;
+  /** Time to receive a whole request; default REQUEST_TIMEOUT_MS, 0 for none (streamed uploads). */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -29,7 +31,7 @@ export function createHttpServer(handler: Handler, options: HttpServerOptions = 
   const server = createServer(
     {
       headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
+      requestTimeout: options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS,
       keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
       maxHeaderSize: MAX_HEADER_BYTES,
       connectionsCheckingInterval: CONNECTIONS_CHECK_MS,

@@ -24,7 +24,7 @@ function toErrorBody(code: ErrorCode, message: string): string {
   return JSON.stringify({ code, message, Code: code, Message: message });
 }
 
-function statusOf(code: ErrorCode): number {
+export function statusOf(code: ErrorCode): number {
   return (ERROR_CODES[code] as ErrorInfo).status ?? 500;
 }
 

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ServiceConfig } from '../config/types.js';
 import type { CredentialTable } from '../credentials/createCredentialCache.js';
+import { hasRole } from '../credentials/ports.js';
 import type { Clock, Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError, CredproxyError } from '../errors.js';
 import { writeBody, writeError, writeJson } from '../http/writeJson.js';
@@ -216,9 +217,11 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
       return;
     }
     const service = deps.services().get(deps.service);
-    if (service === undefined) {
-      // Removed by a reload, or a dynamic service not defined yet: EC2 without a role says 404.
-      refuse(req, res, new CredproxyError('NOT_FOUND', `service ${deps.service} is not defined`));
+    if (service === undefined || !hasRole(service)) {
+      // Removed by a reload, a dynamic service not defined yet, or one with egress routes only:
+      // EC2 without a role says 404.
+      const why = service === undefined ? 'is not defined' : 'has no assumed_role';
+      refuse(req, res, new CredproxyError('NOT_FOUND', `service ${deps.service} ${why}`));
       return;
     }
     const answer = toImdsAnswer(path, service, () => lastUpdated(service));

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config/types.js';
+import type { CredentialTarget } from '../credentials/ports.js';
 import { toIamInfo, toIdentityDocument, toRoleName } from './toImdsResponses.js';
 
 export const CREDENTIALS_DIR = '/latest/meta-data/iam/security-credentials/';
@@ -16,7 +17,7 @@ export type ImdsAnswer =
  */
 export function toImdsAnswer(
   path: string,
-  service: ServiceConfig,
+  service: ServiceConfig & Pick<CredentialTarget, 'role' | 'source'>,
   lastUpdatedMs: () => number,
 ): ImdsAnswer | undefined {
   const roleArn = service.role.roleArn;

@@ -36,6 +36,13 @@ export const REDACTED_PATHS = [
   '*.session_token',
 ];
 
+/**
+ * The top-level names alone, for children whose lines have a fixed set of fields (the audit
+ * trail's egress line, one per request): matching the `*.` paths costs about 60 µs a line with
+ * pino's redaction, ten times the rest of the line.
+ */
+export const TOP_LEVEL_REDACTED_PATHS = REDACTED_PATHS.filter((path) => !path.includes('*'));
+
 export interface LoggerOptions {
   readonly level: LogLevel;
   /** Human-readable lines (`--dev`) instead of JSON. */

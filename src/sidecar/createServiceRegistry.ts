@@ -1,6 +1,6 @@
 import type { ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
-import { toCredentialTarget } from '../credentials/ports.js';
+import { hasRole, toCredentialTarget } from '../credentials/ports.js';
 import type { TokenFiles } from '../identity/createTokenFiles.js';
 import { createTokenIndex, type TokenIndex } from '../identity/createTokenIndex.js';
 import type { Metrics } from '../observability/createMetrics.js';
@@ -35,7 +35,8 @@ export function createServiceRegistry(
       services = new Map(next.map((s) => [s.name, s]));
       tokenFiles?.apply(next);
       tokens = createTokenIndex(next, tokenFiles);
-      const fresh = credentials.apply(next.map(toCredentialTarget));
+      // A service with only egress routes never calls STS: it has no credential entry.
+      const fresh = credentials.apply(next.filter(hasRole).map(toCredentialTarget));
       for (const name of previous.keys()) if (!services.has(name)) metrics?.forgetService(name);
       const dynamic = next.filter((s) => s.origin.kind === 'dynamic').length;
       metrics?.setActiveServices('static', next.length - dynamic);

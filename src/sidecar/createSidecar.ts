@@ -4,6 +4,7 @@ import { createCredentialCache } from '../credentials/createCredentialCache.js';
 import type { RoleAssumer } from '../credentials/ports.js';
 import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
+import { createEgressEndpoint } from '../egress/createEgressEndpoint.js';
 import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
@@ -33,7 +34,7 @@ export interface SidecarDeps {
   readonly reloadConfig: () => Promise<LoadedConfig>;
   readonly clock?: Clock;
   readonly random?: () => number;
-  /** The environment for substitutions in dynamic service files. */
+  /** The environment: substitutions in dynamic service files, the egress HTTPS_PROXY/NO_PROXY. */
   readonly env?: Env;
   /** The doors; default the credential endpoint and metrics. */
   readonly adapters?: readonly Adapter[];
@@ -64,6 +65,7 @@ export const DEFAULT_ADAPTERS: readonly Adapter[] = [
   createCredentialEndpoint,
   createMetricsEndpoint,
   createImdsEndpoints,
+  createEgressEndpoint,
 ];
 
 /**
@@ -116,6 +118,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     draining: () => draining,
     version: VERSION,
     clock,
+    env: deps.env ?? {},
   };
   const source = createServiceSource(config, deps.env ?? {}, logger, metrics);
   const listeners: Listener[] = (deps.adapters ?? DEFAULT_ADAPTERS).flatMap(

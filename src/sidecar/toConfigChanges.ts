@@ -21,6 +21,10 @@ const RESTART_KEYS: ReadonlyArray<readonly [string, (c: Config) => unknown]> = [
   ['metrics.prometheus.port', (c) => c.metrics.port],
   // One listener per entry: a change would open or close sockets.
   ['imds', (c) => JSON.stringify(c.imds)],
+  ['proxy.host', (c) => c.proxy.host],
+  ['proxy.port', (c) => c.proxy.port],
+  // The egress listener is opened at start only when routes exist.
+  ['proxy.routes (none vs some)', (c) => c.proxy.routes.length > 0],
 ];
 
 /**

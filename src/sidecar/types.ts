@@ -1,3 +1,4 @@
+import type { Env } from '../config/env.js';
 import type { Config, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import type { Clock } from '../credentials/types.js';
@@ -42,6 +43,8 @@ export interface SidecarContext {
   readonly version: string;
   /** The sidecar's clock (fake in tests): for doors that expire things of their own. */
   readonly clock: Clock;
+  /** The process environment as the CLI passed it (egress reads HTTPS_PROXY/NO_PROXY here). */
+  readonly env: Env;
 }
 
 /**

@@ -18,7 +18,7 @@ describe('assumed_role.RoleArn', () => {
   ])('accepts %s', (roleArn) => {
     const loaded = parse(validConfig({ role: { RoleArn: roleArn } }));
 
-    expect(loaded.config.services[0]?.role.roleArn).toBe(roleArn);
+    expect(loaded.config.services[0]?.role?.roleArn).toBe(roleArn);
   });
 
   it.each([
@@ -103,7 +103,7 @@ describe('assumed_role keys', () => {
     const fifty = parse(validConfig({ role: { Tags: tags(50) } }));
     const fiftyOne = linesOf(validConfig({ role: { Tags: tags(51) } }));
 
-    expect(fifty.config.services[0]?.role.tags).toHaveLength(50);
+    expect(fifty.config.services[0]?.role?.tags).toHaveLength(50);
     expect(fiftyOne).toEqual([
       `${FILE}: services.app1.assumed_role.Tags: must list at most 50 items`,
     ]);
@@ -201,7 +201,7 @@ describe('assumed_role.Policy', () => {
     const loaded = parse(validConfig({ role: { Policy: indented } }));
 
     expect(indented.length).toBeGreaterThan(2048);
-    expect(loaded.config.services[0]?.role.policy).toHaveLength(2048);
+    expect(loaded.config.services[0]?.role?.policy).toHaveLength(2048);
   });
 
   it('rejects 2049 characters once minified', () => {

@@ -61,7 +61,7 @@ describe('loadConfig', () => {
     const loaded = await loadConfig(file, { REGION: 'us-gov-west-1' });
 
     expect(loaded.config.file).toBe(file);
-    expect(loaded.config.services.map((service) => service.source.region)).toEqual([
+    expect(loaded.config.services.map((service) => service.source?.region)).toEqual([
       'us-gov-west-1',
     ]);
   });

@@ -51,6 +51,8 @@ describe('parseServiceFile', () => {
           roleSessionName: 'credproxy',
           durationSeconds: 3600,
         },
+        routes: [],
+        routeValues: {},
         origin: { kind: 'dynamic', file: '/dyn/team.yaml' },
       },
       {
@@ -62,6 +64,8 @@ describe('parseServiceFile', () => {
           roleSessionName: 'credproxy',
           durationSeconds: 900,
         },
+        routes: [],
+        routeValues: {},
         origin: { kind: 'dynamic', file: '/dyn/team.yaml' },
       },
     ]);
@@ -86,7 +90,7 @@ describe('parseServiceFile', () => {
     const { services } = parseFile(file, text, { T: TOKEN });
 
     expect(
-      services.map((service) => [service.name, service.authToken, service.source.kind]),
+      services.map((service) => [service.name, service.authToken, service.source?.kind]),
     ).toEqual([[name, TOKEN, 'keys']]);
   });
 

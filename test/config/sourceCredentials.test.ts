@@ -25,7 +25,7 @@ describe('regions', () => {
   ])('accepts %s', (region) => {
     const loaded = parse(validConfig({ root: { aws_defaults: { region } } }));
 
-    expect(loaded.config.services[0]?.source.region).toBe(region);
+    expect(loaded.config.services[0]?.source?.region).toBe(region);
   });
 
   it.each(['us-east1', 'US-EAST-1', 'useast-1', 'us-east-', 'us_east_1', ''])(

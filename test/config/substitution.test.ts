@@ -72,8 +72,8 @@ describe('${fromEnv:...}', () => {
 
     const { config } = parseText(configWith(TOKEN, '${fromEnv:REGION}', '${fromEnv:ARN}'), { env });
 
-    expect(config.services[0]?.source.region).toBe('eu-central-2');
-    expect(config.services[0]?.role.roleArn).toBe('arn:aws-cn:iam::123456789012:role/A');
+    expect(config.services[0]?.source?.region).toBe('eu-central-2');
+    expect(config.services[0]?.role?.roleArn).toBe('arn:aws-cn:iam::123456789012:role/A');
   });
 
   it('names each missing variable, and reports other problems too', () => {

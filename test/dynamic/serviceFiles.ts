@@ -32,6 +32,7 @@ export function dynamicOptions(
     env: {},
     policy: { secretDirectories: [], allowedEnv: [] },
     maxFileBytes: 1_048_576,
+    routes: [],
     ...overrides,
   };
 }

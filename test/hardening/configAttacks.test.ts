@@ -127,7 +127,7 @@ describe('configuration attacks through dynamic service files', () => {
     ]);
     expect(served).toHaveLength(1);
     expect(served[0]?.authToken).toBe(ADMIN_TOKEN);
-    expect(served[0]?.role.roleArn).toBe('arn:aws:iam::123456789012:role/admin');
+    expect(served[0]?.role?.roleArn).toBe('arn:aws:iam::123456789012:role/admin');
     expect(served[0]?.origin.kind).toBe('static');
   });
 

@@ -1,7 +1,16 @@
-import type { Config, ServiceConfig } from '../../src/config/types.js';
+import type {
+  AssumeRoleParams,
+  Config,
+  ServiceConfig,
+  SourceCredentials,
+} from '../../src/config/types.js';
 
-/** A service with a static token, as most tests use one. */
-export type TokenService = ServiceConfig & { readonly authToken: string };
+/** A service with a static token and a role, as most tests use one. */
+export type TokenService = ServiceConfig & {
+  readonly authToken: string;
+  readonly role: AssumeRoleParams;
+  readonly source: SourceCredentials;
+};
 
 /** A normalized service definition for tests that do not go through the config pipeline. */
 export function makeService(name: string, overrides: Partial<TokenService> = {}): TokenService {
@@ -19,9 +28,11 @@ export function makeService(name: string, overrides: Partial<TokenService> = {})
       roleSessionName: 'credproxy',
       durationSeconds: 3600,
     },
+    routes: [],
+    routeValues: {},
     origin: { kind: 'static', file: 'config.yaml' },
     ...overrides,
-  };
+  } as TokenService;
 }
 
 export function makeConfig(services: ServiceConfig[], overrides: Partial<Config> = {}): Config {
@@ -42,6 +53,7 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
     },
     metrics: { enabled: true, host: '127.0.0.1', port: 0 },
     imds: [],
+    proxy: { host: '127.0.0.1', port: 0, routes: [] },
     ...overrides,
   };
 }

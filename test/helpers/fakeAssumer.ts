@@ -1,5 +1,4 @@
-import type { ServiceConfig } from '../../src/config/types.js';
-import type { RoleAssumer } from '../../src/credentials/ports.js';
+import type { CredentialTarget, RoleAssumer } from '../../src/credentials/ports.js';
 import type { Clock, Credentials } from '../../src/credentials/types.js';
 
 /** A role assumer that counts calls and answers from a script: credentials or an error. */
@@ -23,7 +22,7 @@ export function createFakeAssumer(clock: Clock): FakeAssumer {
       waiting = [];
       for (const go of released) go();
     },
-    async assumeRole(service: ServiceConfig): Promise<Credentials> {
+    async assumeRole(service: CredentialTarget): Promise<Credentials> {
       assumer.calls += 1;
       const n = assumer.calls;
       const step = assumer.script.shift();

@@ -15,6 +15,8 @@ export interface InProcess {
   readonly metricsUrl: string | undefined;
   /** Base URL of every listener by name (`credentials`, `metrics`, `imds:<service>`). */
   readonly urls: Readonly<Record<string, string>>;
+  /** Base URL of the egress listener, when routes are configured. */
+  readonly egressUrl: string | undefined;
   /** How many times the sidecar asked for the main config again. */
   readonly reloads: () => number;
   /** What the next reload reads. */
@@ -30,6 +32,8 @@ export interface InProcessOptions {
   readonly jitter?: number;
   /** The fake STS's first answers (the start-up fetches come first). */
   readonly script?: FakeAssumer['script'];
+  /** The environment the sidecar sees (the egress proxy reads HTTPS_PROXY/NO_PROXY there). */
+  readonly env?: Record<string, string>;
 }
 
 export async function startInProcess(
@@ -59,6 +63,7 @@ export async function startInProcess(
       },
       clock,
       random: () => options.jitter ?? 0,
+      env: options.env ?? {},
     },
   );
   const { urls } = await sidecar.start();
@@ -71,6 +76,7 @@ export async function startInProcess(
     url,
     metricsUrl: urls.metrics,
     urls,
+    egressUrl: urls.egress,
     reloads: () => reloads,
     setNextConfig(c) {
       next = { config: c, warnings: [] };

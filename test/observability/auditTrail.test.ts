@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createAuditTrail } from '../../src/observability/createAuditTrail.js';
 import { createLogger } from '../../src/observability/createLogger.js';
@@ -58,5 +59,34 @@ describe('createAuditTrail', () => {
       ['credentials_served', '127.0.0.1', 'ASIAAUDITEXAMPLE0002'],
     ]);
     expect(sink.text()).not.toContain('never-logged');
+  });
+
+  it('writes proxied with exactly the fields docs/audit.md lists for it', () => {
+    const { sink, audit } = setup();
+    const doc = readFileSync(new URL('../../docs/audit.md', import.meta.url), 'utf8');
+    const documented = [...doc.matchAll(/^\| `([a-zA-Z]+)` \| ([a-z, ]+) \|/gm)]
+      .filter(([, , events]) => /\b(all|proxied)\b/.test(events ?? ''))
+      .map(([, field]) => field);
+
+    audit.proxied({
+      route: 'anthropic',
+      service: 'agent',
+      client: '127.0.0.1',
+      method: 'POST',
+      path: '/anthropic/v1/messages',
+      status: 200,
+      bytesUp: 12,
+      bytesDown: 34,
+      upstreamMs: 5.5,
+      durationMs: 9.25,
+      code: null,
+    });
+    const [line] = sink.lines();
+
+    expect(line).toMatchObject({ component: 'audit', event: 'proxied', level: 'info' });
+    const fields = Object.keys(line ?? {}).filter(
+      (key) => !['app', 'version', 'msg'].includes(key),
+    );
+    expect(fields.sort()).toEqual([...documented].sort());
   });
 });

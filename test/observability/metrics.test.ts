@@ -12,6 +12,14 @@ const EXPECTED = {
   credproxy_sts_call_duration_seconds: { type: 'histogram', labels: ['service'] },
   credproxy_refresh_failures_total: { type: 'counter', labels: ['reason', 'service'] },
   credproxy_config_reloads_total: { type: 'counter', labels: ['outcome', 'source'] },
+  credproxy_proxy_requests_total: {
+    type: 'counter',
+    labels: ['route', 'service', 'status_class'],
+  },
+  credproxy_proxy_request_duration_seconds: { type: 'histogram', labels: ['route'] },
+  credproxy_proxy_upstream_errors_total: { type: 'counter', labels: ['reason', 'route'] },
+  credproxy_proxy_bytes_total: { type: 'counter', labels: ['direction', 'route'] },
+  credproxy_proxy_in_flight_requests: { type: 'gauge', labels: ['route'] },
 };
 
 describe('createMetrics', () => {

@@ -24,6 +24,7 @@ const EXAMPLES_DIR = join(REPO, 'examples');
 const MAIN = join(REPO, 'dist/main.js');
 
 const EXAMPLES = [
+  'agent-sandbox',
   'basic',
   'dynamic',
   'kubernetes',
@@ -193,6 +194,43 @@ describe('examples/quickstart', () => {
       await server.exited;
     }
   }, 30_000);
+});
+
+describe('examples/agent-sandbox', () => {
+  const dir = join(EXAMPLES_DIR, 'agent-sandbox');
+  const compose = parse(readFileSync(join(dir, 'docker-compose.yaml'), 'utf8'));
+  const config = parse(readFileSync(join(dir, 'config.yaml'), 'utf8'));
+
+  it("gives the agent base URLs on credproxy's routes and its token, never an API key", () => {
+    const agent = compose.services.agent;
+    const routes = Object.values(config.proxy.routes as Record<string, { path: string }>);
+
+    expect(agent.network_mode).toBe('service:credproxy');
+    expect(Object.keys(agent.environment).every((name) => name.endsWith('_URL'))).toBe(true);
+    for (const url of Object.values(agent.environment as Record<string, string>)) {
+      expect(
+        routes.some((route) => url.startsWith(`http://127.0.0.1:1339${route.path}`)),
+        url,
+      ).toBe(true);
+    }
+    expect(agent.secrets).toEqual(['agent-token']);
+    expect(compose.services.credproxy.secrets.sort()).toEqual([
+      'agent-token',
+      'anthropic-key',
+      'github-token',
+      'openai-key',
+    ]);
+  });
+
+  it('keeps every secret file git-ignored', () => {
+    const files = Object.values(compose.secrets as Record<string, { file: string }>).map((s) =>
+      join(dir, s.file),
+    );
+
+    const ignored = spawnSync('git', ['check-ignore', ...files], { cwd: REPO, encoding: 'utf8' });
+
+    expect(ignored.stdout.trim().split('\n').sort()).toEqual([...files].sort());
+  });
 });
 
 describe('examples/kubernetes', () => {

@@ -30,6 +30,12 @@ const DEF_MESSAGES: Readonly<Record<string, string>> = {
   authToken:
     'must be printable ASCII without leading or trailing spaces (HTTP drops surrounding spaces from the Authorization header, so no client could send it)',
   serviceName: 'is not a valid service name: use letters, digits, _ and -',
+  routeName: 'is not a valid route name: use letters, digits, _ and -',
+  routePath:
+    'must be / or a path such as /anthropic or /api/v1 (letters, digits and ._~- between slashes, no trailing slash)',
+  headerName: 'must be an HTTP header name such as x-api-key or Authorization',
+  headerValue:
+    'must be printable ASCII without leading or trailing spaces (no line breaks: it becomes a header value)',
 };
 
 /** Keys users carry over from the original's docs, with what to write instead. */
@@ -100,7 +106,7 @@ function describe(
     case 'propertyNames':
       return {
         path: joinKeyPath(path, String(params.propertyName)),
-        message: DEF_MESSAGES.serviceName ?? '',
+        message: DEF_MESSAGES[namesDef(error.parentSchema)] ?? DEF_MESSAGES.serviceName ?? '',
       };
     case 'type':
       if (fromSubstitution && defName(schemaPath) === 'port') {
@@ -198,6 +204,13 @@ function unknownKeyMessage(key: string, parent: ErrorObject['parentSchema']): st
   const extensions = isRecord(parent) && isRecord(parent.patternProperties) ? ['x-*'] : [];
   const list = [...allowed, ...extensions].join(', ');
   return list === '' ? 'is not a known key' : `is not a known key (expected one of: ${list})`;
+}
+
+/** The `$defs` name a mapping's keys must match (`serviceName`, `routeName`). */
+function namesDef(parent: ErrorObject['parentSchema']): string {
+  const names = isRecord(parent) ? parent.propertyNames : undefined;
+  const ref = isRecord(names) && typeof names.$ref === 'string' ? names.$ref : '';
+  return ref.slice(ref.lastIndexOf('/') + 1);
 }
 
 /** `/$defs/roleArn/pattern` → `roleArn`. */
