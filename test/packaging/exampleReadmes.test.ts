@@ -22,6 +22,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
  */
 const REPO = resolve(import.meta.dirname, '../..');
 const EXAMPLES = [
+  'agent-sandbox',
   'basic',
   'dynamic',
   'kubernetes',

@@ -213,13 +213,21 @@ describe('examples/agent-sandbox', () => {
         url,
       ).toBe(true);
     }
-    expect(agent.secrets).toEqual(['agent-token']);
-    expect(compose.services.credproxy.secrets.sort()).toEqual([
+    // secrets-init copies the agent's token alone into the agent's volume, and every key
+    // into credproxy's (both read-only where mounted).
+    const init = compose.services['secrets-init'];
+    expect(init.secrets.sort()).toEqual([
       'agent-token',
       'anthropic-key',
       'github-token',
       'openai-key',
     ]);
+    expect(init.command.join(' ')).toMatch(
+      /-o 1000 -g 1000 -t \/out\/agent \/run\/secrets\/agent-token$/,
+    );
+    expect(agent.secrets).toBeUndefined();
+    expect(agent.volumes).toEqual(['agent-secrets:/run/secrets:ro']);
+    expect(compose.services.credproxy.volumes).toContain('credproxy-secrets:/run/secrets:ro');
   });
 
   it('keeps every secret file git-ignored', () => {
