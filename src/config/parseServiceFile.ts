@@ -7,13 +7,20 @@ import { fileError, IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import { parseDocumentText } from './parseDocumentText.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
+import { requireWayIn } from './rules/requireWayIn.js';
 import { getSchemaValidators } from './schema/schemaValidators.js';
 import { validateDocument } from './schema/validateDocument.js';
 import { createReferenceGuard } from './substitution/createReferenceGuard.js';
 import { resolveConfigPath } from './substitution/resolvePath.js';
 import { substituteDocument } from './substitution/substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
-import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
+import type {
+  AwsDefaults,
+  ConfigWarning,
+  DynamicFilePolicy,
+  JwtIssuerConfig,
+  ServiceConfig,
+} from './types.js';
 
 export interface ParseServiceFileOptions {
   /** Path of the dynamic file: names the service in the flat form and prefixes messages. */
@@ -21,6 +28,8 @@ export interface ParseServiceFileOptions {
   readonly env: Env;
   /** The main config's aws_defaults (`Config.awsDefaults`). */
   readonly awsDefaults: AwsDefaults;
+  /** The main config's JWT issuers by name (`toIssuerMap(config.identity)`); default none. */
+  readonly jwtIssuers?: ReadonlyMap<string, JwtIssuerConfig>;
   readonly files?: FileReader;
   /**
    * What the file's `${fromFile:}` and `${fromEnv:}` may read (see `createReferenceGuard`).
@@ -73,6 +82,7 @@ export function parseServiceFile(
     origin: { kind: 'dynamic', file },
     issues,
     resolvePath: (raw: string) => resolveConfigPath(raw, baseDir, env.HOME),
+    jwtIssuers: options.jwtIssuers ?? new Map<string, JwtIssuerConfig>(),
   } as const;
   const services: ServiceConfig[] = [];
   for (const [name, block] of Object.entries(blocks)) {
@@ -81,6 +91,7 @@ export function parseServiceFile(
     if (service !== undefined) services.push(service);
   }
   checkServiceTokens(tokenHoldersOf(blocks, pathOf, isInvalid), pathOf, issues);
+  requireWayIn(blocks, pathOf, issues);
   if (issues.hasErrors()) throw issues.toError();
   return deepFreeze({ services, warnings: issues.warnings });
 }

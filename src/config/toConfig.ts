@@ -3,11 +3,19 @@ import { isLogHealthChecksEnv } from './env.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
+import { requireWayIn } from './rules/requireWayIn.js';
 import { toDynamicServices } from './toDynamicServices.js';
+import { toIdentityConfig } from './toIdentityConfig.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import { checkSingleKind } from './toSourceCredentials.js';
-import type { AwsDefaults, Config, ServiceConfig } from './types.js';
+import type {
+  AwsDefaults,
+  Config,
+  IdentityConfig,
+  JwtIssuerConfig,
+  ServiceConfig,
+} from './types.js';
 
 export interface ToConfigContext {
   readonly file: string;
@@ -32,6 +40,7 @@ export function toConfig(
   const credentials = record(document.credentials);
   const prometheus = record(record(document.metrics).prometheus);
   const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
+  const identity = toIdentityConfig(record(document.identity), context);
   const services: ServiceConfig[] = [];
   if (!context.isInvalid('aws_defaults')) {
     const serviceContext: ServiceContext = {
@@ -39,6 +48,12 @@ export function toConfig(
       origin: { kind: 'static', file: context.file },
       issues,
       resolvePath: context.resolvePath,
+      jwtIssuers: toIssuerMap(identity),
+      brokenIssuers: new Set(
+        Object.keys(record(record(record(document.identity).jwt).issuers)).filter(
+          (name) => !identity.jwt?.issuers.some((issuer) => issuer.name === name),
+        ),
+      ),
     };
     for (const [name, block] of Object.entries(record(document.services))) {
       const path = `services.${name}`;
@@ -50,6 +65,7 @@ export function toConfig(
   const pathOf = (name: string): string => `services.${name}`;
   const holders = tokenHoldersOf(record(document.services), pathOf, context.isInvalid);
   checkServiceTokens(holders, pathOf, issues);
+  requireWayIn(record(document.services), pathOf, issues);
   const metrics = {
     enabled: prometheus.enabled === true,
     host: String(prometheus.host),
@@ -76,10 +92,16 @@ export function toConfig(
       requestTimeoutSeconds: Number(credentials.request_timeout),
     },
     awsDefaults,
+    identity,
     services,
     dynamicServices: toDynamicServices(record(document.dynamic_services), context),
     metrics,
   };
+}
+
+/** The JWT issuers by name, as services name them in `jwt.issuer`. */
+export function toIssuerMap(identity: IdentityConfig): ReadonlyMap<string, JwtIssuerConfig> {
+  return new Map((identity.jwt?.issuers ?? []).map((issuer) => [issuer.name, issuer]));
 }
 
 /** Keeps the block for dynamic files, with iam_profile.config_file made absolute here. */

@@ -1,8 +1,9 @@
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
 import { toAssumeRoleParams } from './toAssumeRoleParams.js';
+import { toServiceJwt } from './toServiceJwt.js';
 import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
-import type { ServiceConfig, ServiceOrigin } from './types.js';
+import type { JwtIssuerConfig, ServiceConfig, ServiceOrigin } from './types.js';
 
 /** What normalizing one service needs besides its own block. */
 export interface ServiceContext {
@@ -12,6 +13,10 @@ export interface ServiceContext {
   readonly issues: IssueCollector;
   /** Resolves a relative path against the directory of the file that defines the service. */
   readonly resolvePath: (raw: string) => string;
+  /** The main config's JWT issuers by name, which `jwt.issuer` must name. */
+  readonly jwtIssuers: ReadonlyMap<string, JwtIssuerConfig>;
+  /** Issuers defined but invalid: their own errors are reported, a service naming one adds none. */
+  readonly brokenIssuers?: ReadonlySet<string>;
 }
 
 /**
@@ -32,6 +37,18 @@ export function toServiceConfig(
   const source = toSourceCredentials(own, context.awsDefaults, sourcePath, context);
   const roleBlock = isRecord(raw.assumed_role) ? raw.assumed_role : {};
   const role = toAssumeRoleParams(roleBlock, joinKeyPath(path, 'assumed_role'), issues);
+  const brokenIssuer = isRecord(raw.jwt) && context.brokenIssuers?.has(String(raw.jwt.issuer));
+  const jwt =
+    isRecord(raw.jwt) && !brokenIssuer
+      ? toServiceJwt(raw.jwt, joinKeyPath(path, 'jwt'), role, context.jwtIssuers, issues)
+      : undefined;
   if (source === undefined || issues.issues.length > before) return undefined;
-  return { name, authToken: String(raw.auth_token), source, role, origin: context.origin };
+  return {
+    name,
+    ...(typeof raw.auth_token === 'string' ? { authToken: raw.auth_token } : {}),
+    ...(jwt === undefined ? {} : { jwt }),
+    source,
+    role,
+    origin: context.origin,
+  };
 }

@@ -1,9 +1,9 @@
 import { toTokenDigest } from './tokenDigest.js';
 
-/** Who holds a token: a service name and the secret it presents. */
+/** Who holds a token: a service name and the secret it presents (none: JWT only). */
 export interface TokenHolder {
   readonly name: string;
-  readonly authToken: string;
+  readonly authToken?: string;
 }
 
 /**
@@ -18,7 +18,9 @@ export interface TokenIndex {
 
 export function createTokenIndex(holders: readonly TokenHolder[]): TokenIndex {
   const byDigest = new Map<string, string>();
-  for (const holder of holders) byDigest.set(toTokenDigest(holder.authToken), holder.name);
+  for (const holder of holders) {
+    if (holder.authToken !== undefined) byDigest.set(toTokenDigest(holder.authToken), holder.name);
+  }
   return {
     lookup: (token) => byDigest.get(toTokenDigest(token)),
     size: byDigest.size,

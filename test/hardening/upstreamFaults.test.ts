@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceConfig } from '../../src/config/types.js';
-import { makeConfig, makeService } from '../helpers/configs.js';
+import { makeConfig, makeService, type TokenService } from '../helpers/configs.js';
 import { type FaultMode, type FaultProxy, startFaultProxy } from '../helpers/faultProxy.js';
 import { type Moto, motoEnv, startMoto } from '../helpers/moto.js';
 import { hasMoto } from '../helpers/requireTool.js';
@@ -63,7 +63,7 @@ describe.skipIf(!moto.available)('credproxy behind a faulty STS (fault proxy bef
   let proxy: FaultProxy;
   let t: TestApp;
   const primed = makeService('primed');
-  const services: ServiceConfig[] = [primed];
+  const services: TokenService[] = [primed];
   let primedKey: string;
 
   beforeAll(async () => {
@@ -80,7 +80,7 @@ describe.skipIf(!moto.available)('credproxy behind a faulty STS (fault proxy bef
   });
 
   /** Adds a service by reload (not awaited: the cold request races the first STS call). */
-  function addColdService(name: string): { service: ServiceConfig; reloading: Promise<void> } {
+  function addColdService(name: string): { service: TokenService; reloading: Promise<void> } {
     const service = makeService(name);
     services.push(service);
     t.setNextConfig(makeConfig([...services], { credentials: POLICY }));

@@ -1,7 +1,10 @@
 import type { Config, ServiceConfig } from '../../src/config/types.js';
 
+/** A service reached by its static token, as most tests use it. */
+export type TokenService = ServiceConfig & { readonly authToken: string };
+
 /** A normalized service definition for tests that do not go through the config pipeline. */
-export function makeService(name: string, overrides: Partial<ServiceConfig> = {}): ServiceConfig {
+export function makeService(name: string, overrides: Partial<TokenService> = {}): TokenService {
   return {
     name,
     authToken: `token-${name}-0123456789abcdef0123456789abcdef`,
@@ -27,6 +30,7 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
     server: { host: '127.0.0.1', port: 0, debug: false, logHealthChecks: false },
     credentials: { refreshBufferSeconds: 1200, retryDelaySeconds: 60, requestTimeoutSeconds: 5 },
     awsDefaults: { raw: {} },
+    identity: { jwt: undefined },
     services,
     dynamicServices: {
       enabled: false,

@@ -40,6 +40,7 @@ export function checkServiceTokens(
     );
   }
   for (const service of services) {
+    if (service.authToken === undefined) continue;
     const reason = weakTokenReason(service.authToken);
     if (reason !== undefined) issues.warn(joinKeyPath(pathOf(service.name), 'auth_token'), reason);
   }

@@ -5,24 +5,26 @@
  * memory next to the config that already holds them; nothing here is ever logged.
  */
 export interface TokenOwners<Owner> {
-  ownerOf(token: string): Owner | undefined;
+  /** `undefined` (a service reached by JWT only) is owned by nobody. */
+  ownerOf(token: string | undefined): Owner | undefined;
   /** Claims `token` for `owner` unless it is held; returns the owner that holds it now. */
-  claim(token: string, owner: Owner): Owner;
-  release(token: string): void;
+  claim(token: string | undefined, owner: Owner): Owner;
+  release(token: string | undefined): void;
 }
 
 export function createTokenOwners<Owner>(): TokenOwners<Owner> {
   const owners = new Map<string, Owner>();
   return {
-    ownerOf: (token) => owners.get(token),
+    ownerOf: (token) => (token === undefined ? undefined : owners.get(token)),
     claim(token, owner) {
+      if (token === undefined) return owner;
       const holder = owners.get(token);
       if (holder !== undefined) return holder;
       owners.set(token, owner);
       return owner;
     },
     release: (token) => {
-      owners.delete(token);
+      if (token !== undefined) owners.delete(token);
     },
   };
 }

@@ -29,6 +29,9 @@ const DEF_MESSAGES: Readonly<Record<string, string>> = {
   authToken:
     'must be printable ASCII without leading or trailing spaces (HTTP drops surrounding spaces from the Authorization header, so no client could send it)',
   serviceName: 'is not a valid service name: use letters, digits, _ and -',
+  issuerName: 'is not a valid issuer name: use letters, digits, _ and -',
+  jsonPointer:
+    'must be a JSON Pointer such as /tenant or /kubernetes.io/namespace (starts with /; ~ only as ~0 or ~1)',
 };
 
 /** Keys users carry over from the original's docs, with what to write instead. */
@@ -97,7 +100,7 @@ function describe(
     case 'propertyNames':
       return {
         path: joinKeyPath(path, String(params.propertyName)),
-        message: DEF_MESSAGES.serviceName ?? '',
+        message: DEF_MESSAGES[propertyNamesDef(error.parentSchema)] ?? 'is not a valid key',
       };
     case 'type':
       return { path, message: typeMessage(String(params.type), fromSubstitution) };
@@ -172,6 +175,13 @@ function unknownKeyMessage(key: string, parent: ErrorObject['parentSchema']): st
   const extensions = isRecord(parent) && isRecord(parent.patternProperties) ? ['x-*'] : [];
   const list = [...allowed, ...extensions].join(', ');
   return list === '' ? 'is not a known key' : `is not a known key (expected one of: ${list})`;
+}
+
+/** The `$defs` entry a map's keys must match (`serviceName`, `tagKey`, `jsonPointer`, ...). */
+function propertyNamesDef(parent: ErrorObject['parentSchema']): string {
+  const names = isRecord(parent) ? parent.propertyNames : undefined;
+  const ref = isRecord(names) && typeof names.$ref === 'string' ? names.$ref : '';
+  return defName(ref.slice(ref.indexOf('#') + 1));
 }
 
 /** `/$defs/roleArn/pattern` → `roleArn`. */
