@@ -72,6 +72,11 @@ export const ERROR_CODES = {
     description: 'STS rejected the source credentials (expired, unknown or mis-signed).',
   },
   STS_ACCESS_DENIED: { status: 503, description: 'The source principal may not assume the role.' },
+  STS_TAG_SESSION_DENIED: {
+    status: 503,
+    description:
+      "STS refused the session tags or source identity: the role's trust policy lacks sts:TagSession or sts:SetSourceIdentity.",
+  },
   STS_INVALID_REQUEST: {
     status: 503,
     description: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',

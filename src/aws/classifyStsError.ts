@@ -59,7 +59,13 @@ interface Classification {
   readonly message: string;
 }
 
-export function classifyStsError(error: unknown): Classification {
+/** What the call carried that changes what a denial means. */
+export interface StsCallShape {
+  /** The call had session tags or a SourceIdentity: the trust policy must allow more. */
+  readonly tagged?: boolean;
+}
+
+export function classifyStsError(error: unknown, call: StsCallShape = {}): Classification {
   const name = readString(error, 'name') ?? readString(error, 'Code') ?? '';
   const status = readStatus(error);
   const errno = readString(error, 'code') ?? '';
@@ -81,6 +87,21 @@ export function classifyStsError(error: unknown): Classification {
       code: 'SOURCE_CREDENTIALS_INVALID',
       transient: false,
       message: `STS rejected the source credentials (${name})`,
+    };
+  }
+  if (ACCESS_DENIED.has(name) && namesTaggingAction(readString(error, 'message'))) {
+    // STS names the missing action; its message also names principals, so it is not echoed.
+    return {
+      code: 'STS_TAG_SESSION_DENIED',
+      transient: false,
+      message: `STS denied AssumeRole with session tags (${name}): the role's trust policy must allow sts:TagSession (and sts:SetSourceIdentity when a source identity is passed)`,
+    };
+  }
+  if (ACCESS_DENIED.has(name) && call.tagged === true) {
+    return {
+      code: 'STS_ACCESS_DENIED',
+      transient: false,
+      message: `STS denied AssumeRole (${name}): check the role's trust policy; this call carried session tags, so it must also allow sts:TagSession (and sts:SetSourceIdentity for a source identity)`,
     };
   }
   if (ACCESS_DENIED.has(name)) {
@@ -131,9 +152,16 @@ export function classifyStsError(error: unknown): Classification {
   };
 }
 
-export function toUnavailableError(error: unknown): CredentialsUnavailableError {
-  const { code, transient, message } = classifyStsError(error);
+export function toUnavailableError(
+  error: unknown,
+  call: StsCallShape = {},
+): CredentialsUnavailableError {
+  const { code, transient, message } = classifyStsError(error, call);
   return new CredentialsUnavailableError(code, message, transient, { cause: error });
+}
+
+function namesTaggingAction(message: string | undefined): boolean {
+  return message !== undefined && /sts:(TagSession|SetSourceIdentity)\b/.test(message);
 }
 
 function readString(value: unknown, key: string): string | undefined {

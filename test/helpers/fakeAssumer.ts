@@ -1,10 +1,11 @@
-import type { ServiceConfig } from '../../src/config/types.js';
-import type { RoleAssumer } from '../../src/credentials/ports.js';
+import type { CredentialTarget, RoleAssumer } from '../../src/credentials/ports.js';
 import type { Clock, Credentials } from '../../src/credentials/types.js';
 
 /** A role assumer that counts calls and answers from a script: credentials or an error. */
 export interface FakeAssumer extends RoleAssumer {
   calls: number;
+  /** Every target asked for, in order (a per-session set carries its session). */
+  targets: CredentialTarget[];
   /** Next answers, in order; when empty, a fresh set valid for the service's duration. */
   script: Array<Error | { lifetimeMs: number }>;
   /** When set, calls wait for `release()` before answering. */
@@ -16,6 +17,7 @@ export function createFakeAssumer(clock: Clock): FakeAssumer {
   let waiting: Array<() => void> = [];
   const assumer: FakeAssumer = {
     calls: 0,
+    targets: [],
     script: [],
     hold: false,
     release() {
@@ -23,8 +25,9 @@ export function createFakeAssumer(clock: Clock): FakeAssumer {
       waiting = [];
       for (const go of released) go();
     },
-    async assumeRole(service: ServiceConfig): Promise<Credentials> {
+    async assumeRole(service: CredentialTarget): Promise<Credentials> {
       assumer.calls += 1;
+      assumer.targets.push(service);
       const n = assumer.calls;
       const step = assumer.script.shift();
       if (assumer.hold) await new Promise<void>((resolve) => waiting.push(resolve));
