@@ -31,6 +31,20 @@ export const ERROR_CODES = {
   // HTTP credential endpoint.
   MISSING_TOKEN: { status: 401, description: 'The request carries no Authorization header (401).' },
   INVALID_TOKEN: { status: 403, description: 'The Authorization header matches no service (403).' },
+  JWT_INVALID: {
+    status: 401,
+    description:
+      'The token is a JWT that does not verify: signature, issuer, audience, expiry, lifetime (401). The log line says which.',
+  },
+  JWT_FORBIDDEN: {
+    status: 403,
+    description:
+      'The JWT is valid but may act as no service, or its claims cannot become session tags (403).',
+  },
+  JWT_KEYS_UNAVAILABLE: {
+    status: 503,
+    description: "The JWT issuer's keys could not be loaded yet (503, with Retry-After).",
+  },
   RATE_LIMITED: {
     status: 429,
     description: 'Too many failed token attempts from this client address (429).',

@@ -12,6 +12,8 @@ export const REQUEST_RESULTS = [
   'success',
   'missing_token',
   'invalid_token',
+  'invalid_jwt',
+  'forbidden',
   'unavailable',
   'rate_limited',
   'error',
@@ -34,6 +36,13 @@ export interface Metrics {
   recordStsCall(service: string, outcome: 'success' | 'failure', seconds: number): void;
   recordRefreshFailure(service: string, reason: string): void;
   recordConfigReload(outcome: 'success' | 'failure', source: 'main' | 'dynamic'): void;
+  /** An issuer's key set loaded: how many keys, and when. */
+  setJwtKeys(issuer: string, keys: number, atMs: number): void;
+  recordJwtKeyFailure(issuer: string): void;
+  /** One JWT verification (not a cached decision): `accepted` or why not. */
+  recordJwtVerification(result: string): void;
+  /** A per-session credential set dropped past the cap of distinct sets per service. */
+  recordSessionEviction(service: string): void;
 }
 
 export function createMetrics(version: string): Metrics {
@@ -115,6 +124,37 @@ export function createMetrics(version: string): Metrics {
     registers: [registry],
   });
 
+  const jwtKeys = new Gauge({
+    name: 'credproxy_jwt_keys',
+    help: 'Verification keys of each JWT issuer in use (kids in its key set).',
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtKeysLoaded = new Gauge({
+    name: 'credproxy_jwt_keys_loaded_timestamp_seconds',
+    help: "When each JWT issuer's key set in use was loaded (Unix time, seconds).",
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtKeyFailures = new Counter({
+    name: 'credproxy_jwt_key_load_failures_total',
+    help: "Failed loads of a JWT issuer's key set (the keys in use stay).",
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtVerifications = new Counter({
+    name: 'credproxy_jwt_verifications_total',
+    help: 'JWT verifications (a token seen before is answered from cache and not counted), by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const sessionEvictions = new Counter({
+    name: 'credproxy_session_set_evictions_total',
+    help: 'Per-session credential sets (distinct JWT session tags) dropped to stay within the cap per service.',
+    labelNames: ['service'],
+    registers: [registry],
+  });
+
   info.labels(version).set(1);
   for (const origin of ['static', 'dynamic'] as const) active.labels(origin).set(0);
 
@@ -139,6 +179,7 @@ export function createMetrics(version: string): Metrics {
       stsDuration.remove(service);
       for (const outcome of ['success', 'failure']) stsCalls.remove(service, outcome);
       for (const reason of Object.keys(ERROR_CODES)) refreshFailures.remove(service, reason);
+      sessionEvictions.remove(service);
       for (const result of REQUEST_RESULTS) {
         requestSeries.delete(`${service}\u0000${result}`);
         duration.remove(service, result);
@@ -150,5 +191,12 @@ export function createMetrics(version: string): Metrics {
     },
     recordRefreshFailure: (service, reason) => refreshFailures.labels(service, reason).inc(),
     recordConfigReload: (outcome, source) => reloads.labels(outcome, source).inc(),
+    setJwtKeys(issuer, keys, atMs) {
+      jwtKeys.labels(issuer).set(keys);
+      jwtKeysLoaded.labels(issuer).set(Math.floor(atMs / 1000));
+    },
+    recordJwtKeyFailure: (issuer) => jwtKeyFailures.labels(issuer).inc(),
+    recordJwtVerification: (result) => jwtVerifications.labels(result).inc(),
+    recordSessionEviction: (service) => sessionEvictions.labels(service).inc(),
   };
 }

@@ -2,16 +2,20 @@ import type { ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import { toCredentialTarget } from '../credentials/ports.js';
 import { createTokenIndex, type TokenIndex } from '../identity/createTokenIndex.js';
+import type { JwtIdentity } from '../identity/jwt/createJwtIdentity.js';
 import type { Metrics } from '../observability/createMetrics.js';
 
-/** The services in force and their token index: what every door reads, swapped as one. */
+/**
+ * The services in force, their token index and which JWTs select them: what every door reads,
+ * swapped as one.
+ */
 export interface ServiceRegistry {
   services(): ReadonlyMap<string, ServiceConfig>;
   tokens(): TokenIndex;
   /**
-   * Make `next` the services in force. The token index, the definitions and the credential
-   * table are swapped in one synchronous step, so a removed or rotated token stops matching at
-   * once; credentials for new definitions are fetched in the background and never delay the
+   * Make `next` the services in force. The token index, the JWT service selection (and its
+   * cached decisions), the definitions and the credential table are swapped in one synchronous
+   * step, so a removed or rotated token stops matching at once; credentials for new definitions are fetched in the background and never delay the
    * swap. Returns how many services need a fetch.
    */
   apply(next: readonly ServiceConfig[]): number;
@@ -20,6 +24,7 @@ export interface ServiceRegistry {
 export function createServiceRegistry(
   credentials: CredentialCache,
   metrics: Metrics | undefined,
+  jwt?: JwtIdentity,
 ): ServiceRegistry {
   let services: ReadonlyMap<string, ServiceConfig> = new Map();
   let tokens: TokenIndex = createTokenIndex([]);
@@ -31,6 +36,7 @@ export function createServiceRegistry(
       const previous = services;
       services = new Map(next.map((s) => [s.name, s]));
       tokens = createTokenIndex(next);
+      jwt?.setServices(next);
       const fresh = credentials.apply(next.map(toCredentialTarget));
       for (const name of previous.keys()) if (!services.has(name)) metrics?.forgetService(name);
       const dynamic = next.filter((s) => s.origin.kind === 'dynamic').length;

@@ -8,6 +8,7 @@ import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.j
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
+import { createJwtIdentity } from '../identity/jwt/createJwtIdentity.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -85,14 +86,27 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     observer: {
       issued(target, set, kind) {
         const service = registry.services().get(target.name);
-        if (service) audit.fetched(service, set, kind);
-        metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
+        if (service) audit.fetched(service, set, kind, target.session);
+        // The gauge follows the service's own set; per-session sets come and go with callers.
+        if (target.session === undefined) {
+          metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
+        }
       },
       failed: (target, error) => metrics?.recordRefreshFailure(target.name, error.code),
       stsCall: (target, outcome, ms) => metrics?.recordStsCall(target.name, outcome, ms / 1000),
+      sessionEvicted: (target) => metrics?.recordSessionEviction(target.name),
     },
   });
-  const registry = createServiceRegistry(credentials, metrics);
+  const jwt = createJwtIdentity(config.identity, [], {
+    clock,
+    logger: logger.child({ component: 'identity' }),
+    keys: {
+      loaded: (issuer, keys, atMs) => metrics?.setJwtKeys(issuer, keys, atMs),
+      failed: (issuer) => metrics?.recordJwtKeyFailure(issuer),
+    },
+    verified: (result) => metrics?.recordJwtVerification(result),
+  });
+  const registry = createServiceRegistry(credentials, metrics, jwt);
   const now = () => clock.now();
   const context: SidecarContext = {
     logger,
@@ -101,6 +115,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     authenticator: createAuthenticator({
       index: registry.tokens,
       limiter: createFailureLimiter({ ...DEFAULT_FAILURE_LIMITS, now }),
+      jwt: () => jwt,
     }),
     failures: createFailureLog({ logger: logger.child({ component: 'http' }), now }),
     credentials,
@@ -124,6 +139,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     config: () => config,
     setConfig: (next) => {
       config = next;
+      jwt.configure(next.identity);
     },
     replaceAssumer(requestTimeoutSeconds) {
       const old = assumer;
@@ -140,6 +156,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     } catch (error) {
       await Promise.all(listeners.map((l) => l.close(0)));
       credentials.stop();
+      jwt.close();
       assumer.destroy?.();
       throw error;
     }
@@ -171,6 +188,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       await source.close();
       await Promise.all(listeners.map((l) => l.close(DRAIN_GRACE_MS)));
       credentials.stop();
+      jwt.close();
       assumer.destroy?.();
       logger.info({}, 'stopped');
     },

@@ -90,4 +90,3 @@ describe('classifyStsError', () => {
     expect(classifyStsError(stsError('AccessDenied', 403)).message).not.toContain('TagSession');
   });
 });
-

@@ -12,6 +12,11 @@ const EXPECTED = {
   credproxy_sts_call_duration_seconds: { type: 'histogram', labels: ['service'] },
   credproxy_refresh_failures_total: { type: 'counter', labels: ['reason', 'service'] },
   credproxy_config_reloads_total: { type: 'counter', labels: ['outcome', 'source'] },
+  credproxy_jwt_keys: { type: 'gauge', labels: ['issuer'] },
+  credproxy_jwt_keys_loaded_timestamp_seconds: { type: 'gauge', labels: ['issuer'] },
+  credproxy_jwt_key_load_failures_total: { type: 'counter', labels: ['issuer'] },
+  credproxy_jwt_verifications_total: { type: 'counter', labels: ['result'] },
+  credproxy_session_set_evictions_total: { type: 'counter', labels: ['service'] },
 };
 
 describe('createMetrics', () => {

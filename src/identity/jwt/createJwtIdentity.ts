@@ -1,0 +1,201 @@
+import type { IdentityConfig, ServiceConfig } from '../../config/types.js';
+import type { CredentialSession } from '../../credentials/ports.js';
+import type { Clock, DomainLogger } from '../../credentials/types.js';
+import { toTokenDigest } from '../tokenDigest.js';
+import { createExpiringLru } from './createExpiringLru.js';
+import {
+  createJwtVerifier,
+  type JwtRejection,
+  type JwtVerifier,
+  type Verification,
+} from './createJwtVerifier.js';
+import type { KeySourceObserver } from './createKeySource.js';
+import {
+  createServiceSelector,
+  type SelectionFailure,
+  type ServiceSelector,
+} from './createServiceSelector.js';
+import { toSession } from './toSession.js';
+
+/** What a JWT may do: act as a service (with a session), or why not. */
+export type JwtOutcome =
+  | {
+      readonly kind: 'accepted';
+      readonly service: string;
+      readonly session: CredentialSession | undefined;
+    }
+  /** Not a valid token (401). */
+  | { readonly kind: 'rejected'; readonly reason: JwtRejection }
+  /** A valid token that may not act as any service (403); `message` is safe to show. */
+  | {
+      readonly kind: 'forbidden';
+      readonly reason: SelectionFailure | 'session_claims';
+      readonly message: string;
+    }
+  /** The issuer's keys have never loaded: retry later (503). */
+  | { readonly kind: 'unavailable' };
+
+export interface JwtIdentity {
+  /**
+   * Undefined when the token is not a compact JWT or no issuer is configured (the caller
+   * treats it as an unknown static token). A token seen before answers synchronously from the
+   * cache until its `exp`; a new one is verified asynchronously, once however many requests
+   * bring it at the same time.
+   */
+  authenticate(token: string): JwtOutcome | Promise<JwtOutcome> | undefined;
+  /** New `identity` from a (re)load: issuers and keys are rebuilt when it changed. */
+  configure(identity: IdentityConfig): void;
+  /** New services in force: selection is rebuilt and every cached decision dropped. */
+  setServices(services: readonly ServiceConfig[]): void;
+  close(): void;
+}
+
+export interface JwtIdentityDeps {
+  readonly clock: Clock;
+  readonly logger: DomainLogger;
+  readonly keys: KeySourceObserver;
+  /** One fresh verification ended (cache hits are not counted): its outcome, as a fixed word. */
+  readonly verified?: (result: JwtVerificationResult) => void;
+  readonly fetch?: typeof fetch;
+}
+
+/** The outcome of one verification, as a metric label. */
+export type JwtVerificationResult = 'accepted' | 'forbidden' | 'keys_unavailable' | JwtRejection;
+
+/** Tokens remembered at most (each a digest and a small decision). */
+export const MAX_CACHED_TOKENS = 10_000;
+/** A token refused for a reason time cannot change is remembered this long. */
+export const REJECTION_CACHE_MS = 60_000;
+/** Reasons that depend on time or on keys that may change soon: never cached. */
+const UNCACHED: ReadonlySet<string> = new Set([
+  'expired',
+  'not_yet_valid',
+  'unknown_kid',
+  'unknown_issuer',
+]);
+const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+$/;
+const FORBIDDEN_MESSAGE = 'the token is valid but no service accepts it';
+
+/**
+ * JWT identity for every door: verification (jose), the service a token selects, the STS
+ * session its claims map to, and a cache of those decisions by token digest, so the warm path
+ * stays a synchronous lookup. The cache is dropped whenever services, issuers or keys change:
+ * a removed key or service stops matching at once, not at the token's expiry.
+ */
+export function createJwtIdentity(
+  identity: IdentityConfig,
+  services: readonly ServiceConfig[],
+  deps: JwtIdentityDeps,
+): JwtIdentity {
+  const cache = createExpiringLru<JwtOutcome>(MAX_CACHED_TOKENS);
+  const pending = new Map<string, Promise<JwtOutcome>>();
+  const keys: KeySourceObserver = {
+    loaded(issuer, count, atMs, changed) {
+      if (changed) cache.clear();
+      deps.keys.loaded(issuer, count, atMs, changed);
+    },
+    failed: (issuer) => deps.keys.failed(issuer),
+  };
+  let configText = '';
+  let verifier: JwtVerifier | undefined;
+  let selector: ServiceSelector = createServiceSelector(services);
+  let generation = 0;
+
+  function configure(next: IdentityConfig): void {
+    const text = JSON.stringify(next.jwt ?? null);
+    if (text === configText) return;
+    configText = text;
+    verifier?.close();
+    verifier =
+      next.jwt === undefined || next.jwt.issuers.length === 0
+        ? undefined
+        : createJwtVerifier(next.jwt, { ...deps, keys });
+    invalidate();
+  }
+
+  function invalidate(): void {
+    generation += 1;
+    cache.clear();
+    pending.clear();
+  }
+
+  function decide(verification: Verification): JwtOutcome {
+    if (!verification.ok) {
+      return verification.reason === 'keys_unavailable'
+        ? { kind: 'unavailable' }
+        : { kind: 'rejected', reason: verification.reason };
+    }
+    const selection = selector.select(verification.issuer, verification.claims);
+    if (!selection.ok) {
+      return { kind: 'forbidden', reason: selection.reason, message: FORBIDDEN_MESSAGE };
+    }
+    const session = toSession(verification.claims, verification.issuer);
+    if (!session.ok) {
+      return {
+        kind: 'forbidden',
+        reason: 'session_claims',
+        message: `the token may not act as service ${selection.service}: ${session.message}`,
+      };
+    }
+    return { kind: 'accepted', service: selection.service, session: session.session };
+  }
+
+  async function verifyAndRemember(
+    active: JwtVerifier,
+    token: string,
+    digest: string,
+  ): Promise<JwtOutcome> {
+    const started = generation;
+    const verification = await active.verify(token);
+    const outcome = decide(verification);
+    deps.verified?.(
+      outcome.kind === 'rejected'
+        ? outcome.reason
+        : outcome.kind === 'unavailable'
+          ? 'keys_unavailable'
+          : outcome.kind,
+    );
+    // A reload or key change while verifying: decide again next time, with the new state.
+    if (started === generation) remember(digest, outcome, verification);
+    return outcome;
+  }
+
+  function remember(digest: string, outcome: JwtOutcome, verification: Verification): void {
+    const now = deps.clock.now();
+    if (verification.ok) cache.set(digest, outcome, verification.expiresAtMs);
+    else if (outcome.kind === 'rejected' && !UNCACHED.has(outcome.reason)) {
+      cache.set(digest, outcome, now + REJECTION_CACHE_MS);
+    }
+  }
+
+  configure(identity);
+
+  return {
+    authenticate(raw) {
+      const active = verifier;
+      if (active === undefined) return undefined;
+      const token = raw.length > 7 && /^bearer /i.test(raw) ? raw.slice(7).trim() : raw;
+      if (!COMPACT_JWS.test(token)) return undefined;
+      const digest = toTokenDigest(token);
+      const known = cache.get(digest, deps.clock.now());
+      if (known !== undefined) return known;
+      const inFlight = pending.get(digest);
+      if (inFlight !== undefined) return inFlight;
+      const verifying = verifyAndRemember(active, token, digest).finally(() => {
+        if (pending.get(digest) === verifying) pending.delete(digest);
+      });
+      pending.set(digest, verifying);
+      return verifying;
+    },
+    configure,
+    setServices(next) {
+      selector = createServiceSelector(next);
+      invalidate();
+    },
+    close() {
+      verifier?.close();
+      verifier = undefined;
+      invalidate();
+    },
+  };
+}

@@ -1,0 +1,208 @@
+import { createHash, createPublicKey } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
+import type { JwtIssuerConfig, JwtKeySource } from '../../config/types.js';
+import type { Clock, DomainLogger, Timer } from '../../credentials/types.js';
+
+/** A file-based key set is checked for changes this often (a stat; read only when changed). */
+export const KEY_FILE_CHECK_MS = 5_000;
+/** A JWKS URL is refetched this often, and sooner on an unknown kid. */
+export const JWKS_URL_REFRESH_MS = 10 * 60_000;
+/** After a failed JWKS fetch, the next try comes this much later. */
+export const JWKS_URL_RETRY_MS = 30_000;
+/** A token with an unknown kid triggers at most one reload per issuer in this interval. */
+export const UNKNOWN_KID_COOLDOWN_MS = 10_000;
+export const JWKS_FETCH_TIMEOUT_MS = 5_000;
+/** A key set larger than this is refused: real ones are a few kilobytes. */
+export const MAX_KEY_SET_BYTES = 1_048_576;
+
+/** What happened to an issuer's keys, for metrics and cache invalidation. */
+export interface KeySourceObserver {
+  /** A key set was loaded (`keys` usable keys); `changed` when it differs from the last one. */
+  loaded(issuer: string, keys: number, atMs: number, changed: boolean): void;
+  /** A load failed; the previous keys, if any, stay in use. */
+  failed(issuer: string): void;
+}
+
+/** No key set of the issuer has ever loaded: the answer is "try later", not "bad token". */
+export class KeysUnavailableError extends Error {
+  constructor(issuer: string) {
+    super(`no keys loaded yet for issuer ${issuer}`);
+    this.name = 'KeysUnavailableError';
+  }
+}
+
+/** One issuer's verification keys, as jose's key function, kept current in the background. */
+export interface KeySource {
+  readonly getKey: JWTVerifyGetKey;
+  close(): void;
+}
+
+export interface KeySourceDeps {
+  readonly clock: Clock;
+  readonly logger: DomainLogger;
+  readonly observer: KeySourceObserver;
+  /** Injected by tests; the global fetch otherwise. */
+  readonly fetch?: typeof fetch;
+}
+
+interface Loaded {
+  readonly digest: string;
+  readonly getKey: JWTVerifyGetKey;
+}
+
+/**
+ * Loads an issuer's keys (a JWKS file or URL, a PEM public key, a shared secret) and keeps them
+ * current without a restart: files are checked every few seconds and re-read when changed, a
+ * URL is refetched every ten minutes, and a token with an unknown kid triggers one early reload
+ * per cooldown. A failed reload keeps the keys in use. Nothing here logs key material; a URL is
+ * logged without its query.
+ */
+export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): KeySource {
+  const { clock, observer } = deps;
+  if (issuer.keys.kind === 'shared_secret') {
+    const secret = new TextEncoder().encode(issuer.keys.secret);
+    observer.loaded(issuer.name, 1, clock.now(), false);
+    return { getKey: async () => secret, close() {} };
+  }
+
+  const source: Exclude<JwtKeySource, { kind: 'shared_secret' }> = issuer.keys;
+  let current: Loaded | undefined;
+  let loading: Promise<void> | undefined;
+  let lastAttemptMs = Number.NEGATIVE_INFINITY;
+  let statKey: string | undefined;
+  let timer: Timer | undefined;
+  let closed = false;
+  const where = source.kind === 'jwks_url' ? safeUrl(source.url) : source.path;
+
+  async function read(): Promise<string> {
+    if (source.kind === 'jwks_url') {
+      const response = await (deps.fetch ?? fetch)(source.url, {
+        redirect: 'error',
+        signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
+        headers: { accept: 'application/json' },
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const text = await response.text();
+      if (text.length > MAX_KEY_SET_BYTES) throw new Error('key set too large');
+      return text;
+    }
+    const { path } = source;
+    const info = await stat(path);
+    if (info.size > MAX_KEY_SET_BYTES) throw new Error('key file too large');
+    statKey = toStatKey(info);
+    return readFile(path, 'utf8');
+  }
+
+  function parse(text: string): { getKey: JWTVerifyGetKey; keys: number } {
+    if (source.kind === 'public_key_file') {
+      const key = createPublicKey(text);
+      if (key.asymmetricKeyType === undefined) throw new Error('not a public key');
+      return { getKey: async () => key, keys: 1 };
+    }
+    const document = JSON.parse(text) as { keys?: unknown };
+    if (!Array.isArray(document.keys)) throw new Error('not a JSON Web Key Set');
+    return {
+      getKey: createLocalJWKSet(document as Parameters<typeof createLocalJWKSet>[0]),
+      keys: document.keys.length,
+    };
+  }
+
+  function load(): Promise<void> {
+    if (loading) return loading;
+    lastAttemptMs = clock.now();
+    loading = read()
+      .then((text) => {
+        const digest = createHash('sha256').update(text).digest('base64');
+        if (current?.digest === digest) return;
+        const parsed = parse(text);
+        const changed = current !== undefined;
+        current = { digest, getKey: parsed.getKey };
+        observer.loaded(issuer.name, parsed.keys, clock.now(), changed);
+        deps.logger.info(
+          { issuer: issuer.name, keys: parsed.keys, from: where },
+          `keys of issuer ${issuer.name} loaded (${parsed.keys})`,
+        );
+      })
+      .catch((error: unknown) => {
+        observer.failed(issuer.name);
+        deps.logger.warn(
+          { issuer: issuer.name, from: where, error: describe(error), keptPrevious: !!current },
+          `keys of issuer ${issuer.name} could not be loaded from ${where}`,
+        );
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  }
+
+  async function check(): Promise<void> {
+    if (source.kind === 'jwks_url') return load();
+    try {
+      if (toStatKey(await stat(source.path)) === statKey && current !== undefined) return;
+    } catch {
+      // Missing now: load() reports it and the keys in use stay.
+    }
+    return load();
+  }
+
+  function schedule(): void {
+    if (closed) return;
+    const delay =
+      source.kind !== 'jwks_url'
+        ? KEY_FILE_CHECK_MS
+        : current === undefined
+          ? JWKS_URL_RETRY_MS
+          : JWKS_URL_REFRESH_MS;
+    timer = clock.setTimer(delay, () => {
+      void check().finally(schedule);
+    });
+  }
+
+  const first = load();
+  schedule();
+
+  return {
+    async getKey(header, token) {
+      if (current === undefined) await (loading ?? first);
+      const keys = current;
+      if (keys === undefined) throw new KeysUnavailableError(issuer.name);
+      try {
+        return await keys.getKey(header, token);
+      } catch (error) {
+        const unknownKid = (error as { code?: unknown }).code === 'ERR_JWKS_NO_MATCHING_KEY';
+        if (!unknownKid || clock.now() - lastAttemptMs < UNKNOWN_KID_COOLDOWN_MS) throw error;
+        await load();
+        const reloaded = current as Loaded | undefined;
+        if (reloaded === undefined || reloaded === keys) throw error;
+        return reloaded.getKey(header, token);
+      }
+    },
+    close() {
+      closed = true;
+      timer?.cancel();
+    },
+  };
+}
+
+function toStatKey(info: { mtimeMs: number; size: number; ino: number }): string {
+  return `${info.mtimeMs}:${info.size}:${info.ino}`;
+}
+
+/** A URL for logs: scheme, host and path, never a query that could carry a key. */
+function safeUrl(raw: string): string {
+  try {
+    const url = new URL(raw);
+    return `${url.protocol}//${url.host}${url.pathname}`;
+  } catch {
+    return 'the configured jwks_url';
+  }
+}
+
+/** An error for a log line: its class and Node code, never its message (it may quote content). */
+function describe(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'unknown error';
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return [name, code].filter((part) => typeof part === 'string').join(' ') || 'unknown error';
+}
