@@ -73,7 +73,7 @@ const UNCACHED: ReadonlySet<string> = new Set([
   'unknown_kid',
   'unknown_issuer',
 ]);
-const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]+$/;
+const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
 const FORBIDDEN_MESSAGE = 'the token is valid but no service accepts it';
 
 /**
