@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   SUBSTITUTION_FAILED: { description: 'A fromEnv or fromFile substitution cannot be resolved.' },
   // Command line and process.
   USAGE: { description: 'The command line is malformed (exit code 2).' },
+  JWT_KEY_INVALID: {
+    description:
+      'credproxy jwt keygen or mint: the private key file cannot be written, read or used.',
+  },
   PORT_IN_USE: { description: 'A listening port is already taken by another process.' },
   LISTEN_FAILED: { description: 'A listener could not be opened for another reason.' },
   // HTTP credential endpoint.
