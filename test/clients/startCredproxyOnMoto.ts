@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ServiceConfig } from '../../src/config/types.js';
+import type { Config, ServiceConfig } from '../../src/config/types.js';
 import { type RunningApp, startApp } from '../../src/sidecar/startApp.js';
 import { makeConfig } from '../helpers/configs.js';
 import { type Moto, motoEnv, startMoto } from '../helpers/moto.js';
@@ -24,6 +24,7 @@ export interface CredproxyOnMoto {
 
 export async function startCredproxyOnMoto(
   services: readonly ServiceConfig[],
+  overrides: Partial<Config> = {},
 ): Promise<CredproxyOnMoto> {
   const dir = await mkdtemp(join(tmpdir(), 'credproxy-clients-'));
   const moto = await startMoto();
@@ -31,7 +32,7 @@ export async function startCredproxyOnMoto(
   const saved = { ...process.env };
   Object.assign(process.env, motoEnv(moto));
   const app = await startApp({
-    loaded: { config: makeConfig([...services]), warnings: [] },
+    loaded: { config: makeConfig([...services], overrides), warnings: [] },
     logLevel: 'warn',
     pretty: false,
     reloadConfig: () => Promise.reject(new Error('not used by client tests')),
