@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureHerd } from './figures/herd.js';
+import { measureJwt } from './figures/jwt.js';
 import { measureMemory } from './figures/memory.js';
 import { measureReload } from './figures/reload.js';
 import {
@@ -37,7 +38,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -90,7 +91,7 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const missing = motoMissing();
   let moto: Moto | undefined;
-  if (missing) log(`SKIPPED: figures 1-4, 6, 7 need STS: ${missing}`);
+  if (missing) log(`SKIPPED: figures 1-4, 6, 7 and the load part of 8 need STS: ${missing}`);
   else moto = await startMoto();
   const tmpDir = mkdtempSync(join(tmpdir(), 'credproxy-bench-'));
   const profileDir = values.profile ? join(REPO_ROOT, '.bench-tmp', 'profiles') : undefined;
@@ -113,6 +114,7 @@ async function main(): Promise<number> {
     [[4], async () => [await measureMemory(ctx)]],
     [[1, 7], () => (moto ? measureLoadFigures(ctx) : Promise.resolve([]))],
     [[6], async () => [await measureReload(ctx)]],
+    [[8], async () => [await measureJwt(ctx)]],
   ];
   const figures: FigureResult[] = [];
   try {
