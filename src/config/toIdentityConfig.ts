@@ -33,7 +33,14 @@ export function toIdentityConfig(
     const path = `identity.jwt.issuers.${name}`;
     if (!isRecord(entry) || context.isInvalid(path)) continue;
     const issuer = toIssuer(name, entry, path, context);
-    if (issuer !== undefined) issuers.push(issuer);
+    const first = issuers.find((other) => other.issuer === issuer?.issuer);
+    if (first !== undefined) {
+      // A token is matched to its issuer by `iss`: two entries for one `iss` would be ambiguous.
+      context.issues.error(
+        joinKeyPath(path, 'issuer'),
+        `is also the issuer of ${first.name}: tokens are matched to an issuer by iss, so each needs its own`,
+      );
+    } else if (issuer !== undefined) issuers.push(issuer);
   }
   return { jwt: { clockSkewSeconds: Number(jwt.clock_skew_seconds), issuers } };
 }

@@ -183,6 +183,11 @@ describe('parseConfig: identity.jwt', () => {
       'identity.jwt.issuers.sandbox.session_tags.tenant: repeats the tag key Tenant (session tag keys are case-insensitive)',
     ],
     [
+      'two issuers with one iss',
+      { sandbox: sandboxIssuer(), again: sandboxIssuer({ service_claim: '/other' }) },
+      'identity.jwt.issuers.again.issuer: is also the issuer of sandbox: tokens are matched to an issuer by iss, so each needs its own',
+    ],
+    [
       'an audience list that is empty',
       { sandbox: sandboxIssuer({ audiences: [] }) },
       'identity.jwt.issuers.sandbox.audiences: must list at least 1 item',

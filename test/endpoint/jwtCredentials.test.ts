@@ -137,4 +137,38 @@ describe('GET /v1/credentials with a JWT', () => {
 
     expect(response.status).toBe(200);
   });
+
+  it('writes the tag set in the audit lines of a per-session set, and shows the key set in metrics', async () => {
+    const app = await start();
+    await app.get('/v1/credentials', await sandbox(app, 'acme', 'sandbox-1'));
+
+    const audit = app.logs.lines().filter((line) => line.component === 'audit');
+    const metrics = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+
+    expect(audit.map((line) => [line.event, line.sessionTags, line.sourceIdentity])).toEqual([
+      ['credentials_fetched', undefined, undefined],
+      ['credentials_fetched', { Tenant: 'acme', Team: 'blue' }, 'sandbox-1'],
+      ['credentials_served', { Tenant: 'acme', Team: 'blue' }, 'sandbox-1'],
+    ]);
+    expect(metrics).toContain('credproxy_jwt_keys{issuer="sandbox"} 1');
+    expect(metrics).toContain('credproxy_jwt_verifications_total{result="accepted"} 1');
+    expect(metrics).toMatch(/credproxy_jwt_keys_loaded_timestamp_seconds\{issuer="sandbox"\} \d+/);
+  });
+
+  it('refuses a cached token at once when a reload takes jwt away from its service', async () => {
+    const app = await start();
+    const token = await sandbox(app, 'acme', 'sandbox-1');
+    const before = await app.get('/v1/credentials', token);
+    const { jwt: _dropped, ...withoutJwt } = agent;
+    app.setNextConfig(
+      makeConfig([withoutJwt], { identity: app.sidecar.context.config().identity }),
+    );
+
+    await app.sidecar.reload();
+    const after = await app.get('/v1/credentials', token);
+
+    expect(before.status).toBe(200);
+    expect(after.status).toBe(403);
+    expect(((await after.json()) as { code: string }).code).toBe('JWT_FORBIDDEN');
+  });
 });
