@@ -26,6 +26,7 @@ const MAIN = join(REPO, 'dist/main.js');
 const EXAMPLES = [
   'basic',
   'dynamic',
+  'jwt',
   'kubernetes',
   'metrics',
   'multi-role',
