@@ -1,8 +1,9 @@
-import { createHash, createPublicKey } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
-import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
-import type { JwtIssuerConfig, JwtKeySource } from '../../config/types.js';
+import { createHash } from 'node:crypto';
+import type { JWTVerifyGetKey } from 'jose';
+import type { JwtIssuerConfig } from '../../config/types.js';
 import type { Clock, DomainLogger, Timer } from '../../credentials/types.js';
+import { KeySetError, parseKeySet } from './parseKeySet.js';
+import { type ReadableKeySource, readKeySetText, readStatKey } from './readKeySetText.js';
 
 /** A file-based key set is checked for changes this often (a stat; read only when changed). */
 export const KEY_FILE_CHECK_MS = 5_000;
@@ -12,9 +13,6 @@ export const JWKS_URL_REFRESH_MS = 10 * 60_000;
 export const JWKS_URL_RETRY_MS = 30_000;
 /** A token with an unknown kid triggers at most one reload per issuer in this interval. */
 export const UNKNOWN_KID_COOLDOWN_MS = 10_000;
-export const JWKS_FETCH_TIMEOUT_MS = 5_000;
-/** A key set larger than this is refused: real ones are a few kilobytes. */
-export const MAX_KEY_SET_BYTES = 1_048_576;
 
 /** What happened to an issuer's keys, for metrics and cache invalidation. */
 export interface KeySourceObserver {
@@ -66,7 +64,7 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
     return { getKey: async () => secret, close() {} };
   }
 
-  const source: Exclude<JwtKeySource, { kind: 'shared_secret' }> = issuer.keys;
+  const source: ReadableKeySource = issuer.keys;
   let current: Loaded | undefined;
   let loading: Promise<void> | undefined;
   let lastAttemptMs = Number.NEGATIVE_INFINITY;
@@ -75,47 +73,19 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
   let closed = false;
   const where = source.kind === 'jwks_url' ? safeUrl(source.url) : source.path;
 
-  async function read(): Promise<string> {
-    if (source.kind === 'jwks_url') {
-      const response = await (deps.fetch ?? fetch)(source.url, {
-        redirect: 'error',
-        signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
-        headers: { accept: 'application/json' },
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const text = await response.text();
-      if (text.length > MAX_KEY_SET_BYTES) throw new Error('key set too large');
-      return text;
-    }
-    const { path } = source;
-    const info = await stat(path);
-    if (info.size > MAX_KEY_SET_BYTES) throw new Error('key file too large');
-    statKey = toStatKey(info);
-    return readFile(path, 'utf8');
-  }
-
-  function parse(text: string): { getKey: JWTVerifyGetKey; keys: number } {
-    if (source.kind === 'public_key_file') {
-      const key = createPublicKey(text);
-      if (key.asymmetricKeyType === undefined) throw new Error('not a public key');
-      return { getKey: async () => key, keys: 1 };
-    }
-    const document = JSON.parse(text) as { keys?: unknown };
-    if (!Array.isArray(document.keys)) throw new Error('not a JSON Web Key Set');
-    return {
-      getKey: createLocalJWKSet(document as Parameters<typeof createLocalJWKSet>[0]),
-      keys: document.keys.length,
-    };
-  }
-
   function load(): Promise<void> {
     if (loading) return loading;
     lastAttemptMs = clock.now();
-    loading = read()
-      .then((text) => {
+    loading = readKeySetText(source, deps.fetch)
+      .then(({ text, statKey: readKey }) => {
         const digest = createHash('sha256').update(text).digest('base64');
-        if (current?.digest === digest) return;
-        const parsed = parse(text);
+        // Remembered only once the text parsed: a half-written file is read again next time.
+        if (current?.digest === digest) {
+          statKey = readKey;
+          return;
+        }
+        const parsed = parseKeySet(source.kind === 'public_key_file' ? 'pem' : 'jwks', text);
+        statKey = readKey;
         const changed = current !== undefined;
         current = { digest, getKey: parsed.getKey };
         observer.loaded(issuer.name, parsed.keys, clock.now(), changed);
@@ -139,11 +109,9 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
 
   async function check(): Promise<void> {
     if (source.kind === 'jwks_url') return load();
-    try {
-      if (toStatKey(await stat(source.path)) === statKey && current !== undefined) return;
-    } catch {
-      // Missing now: load() reports it and the keys in use stay.
-    }
+    const now = await readStatKey(source.path);
+    // Unchanged: nothing to read. Missing: load() reports it and the keys in use stay.
+    if (now !== undefined && now === statKey && current !== undefined) return;
     return load();
   }
 
@@ -186,10 +154,6 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
   };
 }
 
-function toStatKey(info: { mtimeMs: number; size: number; ino: number }): string {
-  return `${info.mtimeMs}:${info.size}:${info.ino}`;
-}
-
 /** A URL for logs: scheme, host and path, never a query that could carry a key. */
 function safeUrl(raw: string): string {
   try {
@@ -200,8 +164,12 @@ function safeUrl(raw: string): string {
   }
 }
 
-/** An error for a log line: its class and Node code, never its message (it may quote content). */
+/**
+ * An error for a log line: our own message, or a foreign error's class and Node code, never its
+ * message (a JSON parser's may quote the content).
+ */
 function describe(error: unknown): string {
+  if (error instanceof KeySetError) return error.message;
   if (typeof error !== 'object' || error === null) return 'unknown error';
   const { name, code } = error as { name?: unknown; code?: unknown };
   return [name, code].filter((part) => typeof part === 'string').join(' ') || 'unknown error';
