@@ -1,5 +1,4 @@
 import type { IdentityConfig, ServiceConfig } from '../../config/types.js';
-import type { CredentialSession } from '../../credentials/ports.js';
 import type { Clock, DomainLogger } from '../../credentials/types.js';
 import { toTokenDigest } from '../tokenDigest.js';
 import { createExpiringLru } from './createExpiringLru.js';
@@ -10,30 +9,10 @@ import {
   type Verification,
 } from './createJwtVerifier.js';
 import type { KeySourceObserver } from './createKeySource.js';
-import {
-  createServiceSelector,
-  type SelectionFailure,
-  type ServiceSelector,
-} from './createServiceSelector.js';
-import { toSession } from './toSession.js';
+import { createServiceSelector, type ServiceSelector } from './createServiceSelector.js';
+import { type JwtOutcome, toJwtOutcome } from './toJwtOutcome.js';
 
-/** What a JWT may do: act as a service (with a session), or why not. */
-export type JwtOutcome =
-  | {
-      readonly kind: 'accepted';
-      readonly service: string;
-      readonly session: CredentialSession | undefined;
-    }
-  /** Not a valid token (401). */
-  | { readonly kind: 'rejected'; readonly reason: JwtRejection }
-  /** A valid token that may not act as any service (403); `message` is safe to show. */
-  | {
-      readonly kind: 'forbidden';
-      readonly reason: SelectionFailure | 'session_claims';
-      readonly message: string;
-    }
-  /** The issuer's keys have never loaded: retry later (503). */
-  | { readonly kind: 'unavailable' };
+export type { JwtOutcome } from './toJwtOutcome.js';
 
 export interface JwtIdentity {
   /**
@@ -74,7 +53,6 @@ const UNCACHED: ReadonlySet<string> = new Set([
   'unknown_issuer',
 ]);
 const COMPACT_JWS = /^[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*$/;
-const FORBIDDEN_MESSAGE = 'the token is valid but no service accepts it';
 
 /**
  * JWT identity for every door: verification (jose), the service a token selects, the STS
@@ -119,27 +97,6 @@ export function createJwtIdentity(
     pending.clear();
   }
 
-  function decide(verification: Verification): JwtOutcome {
-    if (!verification.ok) {
-      return verification.reason === 'keys_unavailable'
-        ? { kind: 'unavailable' }
-        : { kind: 'rejected', reason: verification.reason };
-    }
-    const selection = selector.select(verification.issuer, verification.claims);
-    if (!selection.ok) {
-      return { kind: 'forbidden', reason: selection.reason, message: FORBIDDEN_MESSAGE };
-    }
-    const session = toSession(verification.claims, verification.issuer);
-    if (!session.ok) {
-      return {
-        kind: 'forbidden',
-        reason: 'session_claims',
-        message: `the token may not act as service ${selection.service}: ${session.message}`,
-      };
-    }
-    return { kind: 'accepted', service: selection.service, session: session.session };
-  }
-
   async function verifyAndRemember(
     active: JwtVerifier,
     token: string,
@@ -147,7 +104,7 @@ export function createJwtIdentity(
   ): Promise<JwtOutcome> {
     const started = generation;
     const verification = await active.verify(token);
-    const outcome = decide(verification);
+    const outcome = toJwtOutcome(verification, selector);
     deps.verified?.(
       outcome.kind === 'rejected'
         ? outcome.reason
