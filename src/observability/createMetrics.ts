@@ -132,7 +132,7 @@ export function createMetrics(version: string): Metrics {
   });
   const jwtKeysLoaded = new Gauge({
     name: 'credproxy_jwt_keys_loaded_timestamp_seconds',
-    help: "When each JWT issuer's key set in use was loaded (Unix time, seconds).",
+    help: "When each JWT issuer's key set was last loaded or confirmed unchanged (Unix time, seconds).",
     labelNames: ['issuer'],
     registers: [registry],
   });

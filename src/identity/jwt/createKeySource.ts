@@ -16,7 +16,10 @@ export const UNKNOWN_KID_COOLDOWN_MS = 10_000;
 
 /** What happened to an issuer's keys, for metrics and cache invalidation. */
 export interface KeySourceObserver {
-  /** A key set was loaded (`keys` usable keys); `changed` when it differs from the last one. */
+  /**
+   * A key set was loaded or confirmed unchanged (`keys` keys); `changed` when it replaced
+   * another one (cached decisions made with the old keys must go).
+   */
   loaded(issuer: string, keys: number, atMs: number, changed: boolean): void;
   /** A load failed; the previous keys, if any, stay in use. */
   failed(issuer: string): void;
@@ -47,6 +50,7 @@ export interface KeySourceDeps {
 interface Loaded {
   readonly digest: string;
   readonly getKey: JWTVerifyGetKey;
+  readonly keys: number;
 }
 
 /**
@@ -71,6 +75,7 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
   let statKey: string | undefined;
   let timer: Timer | undefined;
   let closed = false;
+  let failing = false;
   const where = source.kind === 'jwks_url' ? safeUrl(source.url) : source.path;
 
   function load(): Promise<void> {
@@ -80,14 +85,24 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
       .then(({ text, statKey: readKey }) => {
         const digest = createHash('sha256').update(text).digest('base64');
         // Remembered only once the text parsed: a half-written file is read again next time.
+        const recovered = failing;
+        failing = false;
         if (current?.digest === digest) {
           statKey = readKey;
+          // Confirmed unchanged (a URL refetch, a file rewritten as it was): still a refresh.
+          observer.loaded(issuer.name, current.keys, clock.now(), false);
+          if (recovered) {
+            deps.logger.info(
+              { issuer: issuer.name, from: where },
+              `keys of issuer ${issuer.name} load again`,
+            );
+          }
           return;
         }
         const parsed = parseKeySet(source.kind === 'public_key_file' ? 'pem' : 'jwks', text);
         statKey = readKey;
         const changed = current !== undefined;
-        current = { digest, getKey: parsed.getKey };
+        current = { digest, getKey: parsed.getKey, keys: parsed.keys };
         observer.loaded(issuer.name, parsed.keys, clock.now(), changed);
         deps.logger.info(
           { issuer: issuer.name, keys: parsed.keys, from: where },
@@ -96,10 +111,14 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
       })
       .catch((error: unknown) => {
         observer.failed(issuer.name);
-        deps.logger.warn(
-          { issuer: issuer.name, from: where, error: describe(error), keptPrevious: !!current },
-          `keys of issuer ${issuer.name} could not be loaded from ${where}`,
-        );
+        // Logged when loading starts to fail, not at every check while it keeps failing.
+        if (!failing) {
+          deps.logger.warn(
+            { issuer: issuer.name, from: where, error: describe(error), keptPrevious: !!current },
+            `keys of issuer ${issuer.name} could not be loaded from ${where}`,
+          );
+        }
+        failing = true;
       })
       .finally(() => {
         loading = undefined;

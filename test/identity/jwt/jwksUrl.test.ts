@@ -82,7 +82,7 @@ describe('a jwks_url issuer', () => {
   it('refetches once on an unknown kid, then refuses it; a second unknown kid within the cooldown costs no fetch', async () => {
     const trusted = await makeSigner();
     const stranger = await makeSigner();
-    const { jwks, clock, authenticate } = await setup(trusted.jwks);
+    const { jwks, clock, keys, authenticate } = await setup(trusted.jwks);
     const first = await authenticate(await trusted.sign(claimsAt(clock.now(), { svc: 'agent' })));
     const fetchesBefore = jwks.requests();
     await clock.advance(UNKNOWN_KID_COOLDOWN_MS);
@@ -101,6 +101,8 @@ describe('a jwks_url issuer', () => {
     expect(fetchesAfter).toBe(2);
     expect(again).toEqual({ kind: 'rejected', reason: 'unknown_kid' });
     expect(jwks.requests()).toBe(2);
+    // The refetch found the same set: confirmed (the refresh time moves), not replaced.
+    expect(keys.loaded).toEqual([1, 1]);
   });
 
   it('accepts a token signed by a key the issuer added since the last fetch, after one refetch', async () => {
