@@ -2,6 +2,7 @@ import type { CredentialSession } from '../credentials/ports.js';
 import type { FailureLimiter } from './createFailureLimiter.js';
 import type { TokenIndex } from './createTokenIndex.js';
 import type { JwtIdentity, JwtOutcome } from './jwt/createJwtIdentity.js';
+import { toTokenDigest } from './tokenDigest.js';
 
 /**
  * Why a caller was not identified; the door turns it into its own status. `invalid_token`: no
@@ -99,9 +100,11 @@ export function createAuthenticator(deps: {
   return {
     authenticate(token, clientAddress) {
       if (token === undefined || token === '') return failed(clientAddress, 'missing_token');
-      const service = deps.index().lookup(token);
+      // One digest serves both lookups: the static index, then the JWT decision cache.
+      const digest = toTokenDigest(token);
+      const service = deps.index().lookupDigest(digest);
       if (service !== undefined) return { ok: true, service };
-      const outcome = deps.jwt?.()?.authenticate(token);
+      const outcome = deps.jwt?.()?.authenticate(token, digest);
       if (outcome === undefined) return failed(clientAddress, 'invalid_token');
       if (outcome instanceof Promise) return outcome.then((o) => settle(o, clientAddress));
       return settle(outcome, clientAddress);

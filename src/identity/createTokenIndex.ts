@@ -13,6 +13,8 @@ export interface TokenHolder {
 export interface TokenIndex {
   /** The service holding `token`, or undefined. Never compares the token as a string. */
   lookup(token: string): string | undefined;
+  /** The same, from the token's digest (`toTokenDigest`) when the caller has it already. */
+  lookupDigest(digest: string): string | undefined;
   readonly size: number;
 }
 
@@ -23,6 +25,7 @@ export function createTokenIndex(holders: readonly TokenHolder[]): TokenIndex {
   }
   return {
     lookup: (token) => byDigest.get(toTokenDigest(token)),
+    lookupDigest: (digest) => byDigest.get(digest),
     size: byDigest.size,
   };
 }

@@ -19,9 +19,9 @@ export interface JwtIdentity {
    * Undefined when the token is not a compact JWT or no issuer is configured (the caller
    * treats it as an unknown static token). A token seen before answers synchronously from the
    * cache until its `exp`; a new one is verified asynchronously, once however many requests
-   * bring it at the same time.
+   * bring it at the same time. `digest` is `toTokenDigest(token)` when the caller has it.
    */
-  authenticate(token: string): JwtOutcome | Promise<JwtOutcome> | undefined;
+  authenticate(token: string, digest?: string): JwtOutcome | Promise<JwtOutcome> | undefined;
   /** New `identity` from a (re)load: issuers and keys are rebuilt when it changed. */
   configure(identity: IdentityConfig): void;
   /** New services in force: selection is rebuilt and every cached decision dropped. */
@@ -128,14 +128,16 @@ export function createJwtIdentity(
   configure(identity);
 
   return {
-    authenticate(raw) {
+    authenticate(raw, rawDigest) {
       const active = verifier;
       if (active === undefined) return undefined;
-      const token = raw.length > 7 && /^bearer /i.test(raw) ? raw.slice(7).trim() : raw;
-      if (!COMPACT_JWS.test(token)) return undefined;
-      const digest = toTokenDigest(token);
+      const bearer = hasBearerPrefix(raw);
+      const token = bearer ? raw.slice(7).trim() : raw;
+      const digest = bearer || rawDigest === undefined ? toTokenDigest(token) : rawDigest;
+      // The warm path: only JWT-shaped tokens are ever cached, so look before checking the shape.
       const known = cache.get(digest, deps.clock.now());
       if (known !== undefined) return known;
+      if (!COMPACT_JWS.test(token)) return undefined;
       const inFlight = pending.get(digest);
       if (inFlight !== undefined) return inFlight;
       const verifying = verifyAndRemember(active, token, digest).finally(() => {
@@ -155,4 +157,13 @@ export function createJwtIdentity(
       invalidate();
     },
   };
+}
+
+/** `Bearer ` in any case, as proxies and some clients send a token. */
+function hasBearerPrefix(value: string): boolean {
+  return (
+    value.length > 7 &&
+    (value.charCodeAt(0) | 0x20) === 0x62 &&
+    value.slice(0, 7).toLowerCase() === 'bearer '
+  );
 }
