@@ -39,6 +39,8 @@ export interface Metrics {
   /** An issuer's key set loaded: how many keys, and when. */
   setJwtKeys(issuer: string, keys: number, atMs: number): void;
   recordJwtKeyFailure(issuer: string): void;
+  /** An issuer a reload removed: its series go with it. */
+  forgetJwtIssuer(issuer: string): void;
   /** One JWT verification (not a cached decision): `accepted` or why not. */
   recordJwtVerification(result: string): void;
   /** A per-session credential set dropped past the cap of distinct sets per service. */
@@ -196,6 +198,11 @@ export function createMetrics(version: string): Metrics {
       jwtKeysLoaded.labels(issuer).set(Math.floor(atMs / 1000));
     },
     recordJwtKeyFailure: (issuer) => jwtKeyFailures.labels(issuer).inc(),
+    forgetJwtIssuer(issuer) {
+      jwtKeys.remove(issuer);
+      jwtKeysLoaded.remove(issuer);
+      jwtKeyFailures.remove(issuer);
+    },
     recordJwtVerification: (result) => jwtVerifications.labels(result).inc(),
     recordSessionEviction: (service) => sessionEvictions.labels(service).inc(),
   };

@@ -138,6 +138,10 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     reloadConfig: deps.reloadConfig,
     config: () => config,
     setConfig: (next) => {
+      const kept = new Set(next.identity.jwt?.issuers.map((issuer) => issuer.name));
+      for (const issuer of config.identity.jwt?.issuers ?? []) {
+        if (!kept.has(issuer.name)) metrics?.forgetJwtIssuer(issuer.name);
+      }
       config = next;
       jwt.configure(next.identity);
     },

@@ -155,6 +155,20 @@ describe('GET /v1/credentials with a JWT', () => {
     expect(metrics).toMatch(/credproxy_jwt_keys_loaded_timestamp_seconds\{issuer="sandbox"\} \d+/);
   });
 
+  it('drops the key-set series of an issuer a reload removes', async () => {
+    const app = await start();
+    await app.get('/v1/credentials', await sandbox(app, 'acme', 'sandbox-1'));
+    const before = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+    const { jwt: _dropped, ...withoutJwt } = agent;
+    app.setNextConfig(makeConfig([withoutJwt]));
+
+    await app.sidecar.reload();
+    const after = await (await fetch(`${app.metricsUrl}/metrics`)).text();
+
+    expect(before).toContain('credproxy_jwt_keys{issuer="sandbox"} 1');
+    expect(after).not.toContain('issuer="sandbox"');
+  });
+
   it('refuses a cached token at once when a reload takes jwt away from its service', async () => {
     const app = await start();
     const token = await sandbox(app, 'acme', 'sandbox-1');
