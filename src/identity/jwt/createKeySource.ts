@@ -11,6 +11,11 @@ export const KEY_FILE_CHECK_MS = 5_000;
 export const JWKS_URL_REFRESH_MS = 10 * 60_000;
 /** After a failed JWKS fetch, the next try comes this much later. */
 export const JWKS_URL_RETRY_MS = 30_000;
+/**
+ * A request that finds no keys loaded yet waits at most this long for the load under way, then
+ * gets 503 with Retry-After (Java's SDK gives up on a read after 1 s; a slow JWKS URL may take 5).
+ */
+export const FIRST_LOAD_WAIT_MS = 750;
 /** A token with an unknown kid triggers at most one reload per issuer in this interval. */
 export const UNKNOWN_KID_COOLDOWN_MS = 10_000;
 
@@ -152,7 +157,7 @@ export function createKeySource(issuer: JwtIssuerConfig, deps: KeySourceDeps): K
 
   return {
     async getKey(header, token) {
-      if (current === undefined) await (loading ?? first);
+      if (current === undefined) await within(loading ?? first, FIRST_LOAD_WAIT_MS, clock);
       const keys = current;
       if (keys === undefined) throw new KeysUnavailableError(issuer.name);
       try {
@@ -192,4 +197,15 @@ function describe(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'unknown error';
   const { name, code } = error as { name?: unknown; code?: unknown };
   return [name, code].filter((part) => typeof part === 'string').join(' ') || 'unknown error';
+}
+
+/** Settles when `pending` does or after `ms`, whichever comes first; never rejects. */
+function within(pending: Promise<void>, ms: number, clock: Clock): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = clock.setTimer(ms, resolve);
+    void pending.finally(() => {
+      timer.cancel();
+      resolve();
+    });
+  });
 }

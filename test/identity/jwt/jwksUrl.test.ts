@@ -6,7 +6,10 @@ import {
   createJwtIdentity,
   type JwtIdentity,
 } from '../../../src/identity/jwt/createJwtIdentity.js';
-import { UNKNOWN_KID_COOLDOWN_MS } from '../../../src/identity/jwt/createKeySource.js';
+import {
+  FIRST_LOAD_WAIT_MS,
+  UNKNOWN_KID_COOLDOWN_MS,
+} from '../../../src/identity/jwt/createKeySource.js';
 import { makeService } from '../../helpers/configs.js';
 import { createFakeClock } from '../../helpers/fakeClock.js';
 import { claimsAt, makeSigner, sandboxIssuer } from '../../helpers/jwtIssuer.js';
@@ -19,8 +22,15 @@ async function startJwksServer(initial: JSONWebKeySet) {
   let jwks = initial;
   let requests = 0;
   let failing = false;
+  let held: (() => void)[] | undefined;
   const server: Server = createServer((_req, res) => {
     requests += 1;
+    if (held) {
+      held.push(() =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks)),
+      );
+      return;
+    }
     if (failing) {
       res.writeHead(500).end();
       return;
@@ -38,6 +48,14 @@ async function startJwksServer(initial: JSONWebKeySet) {
     fail(on: boolean) {
       failing = on;
     },
+    /** Hold every answer until release(). */
+    hold() {
+      held = [];
+    },
+    release() {
+      for (const answer of held ?? []) answer();
+      held = undefined;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -50,9 +68,10 @@ describe('a jwks_url issuer', () => {
     await close?.();
   });
 
-  async function setup(initial: JSONWebKeySet, failing = false) {
+  async function setup(initial: JSONWebKeySet, failing = false, hold = false) {
     const jwks = await startJwksServer(initial);
     jwks.fail(failing);
+    if (hold) jwks.hold();
     close = jwks.close;
     const clock = createFakeClock();
     const keys = { loaded: [] as number[], failures: 0 };
@@ -147,5 +166,21 @@ describe('a jwks_url issuer', () => {
     const result = await authenticate(await trusted.sign(claimsAt(clock.now(), { svc: 'agent' })));
 
     expect(result).toEqual({ kind: 'unavailable' });
+  });
+
+  it('answers unavailable after FIRST_LOAD_WAIT_MS when the first fetch is slow, then accepts once it lands', async () => {
+    const trusted = await makeSigner();
+    const { jwks, clock, authenticate } = await setup(trusted.jwks, false, true);
+    const token = await trusted.sign(claimsAt(clock.now(), { svc: 'agent' }));
+
+    const waiting = authenticate(token);
+    await clock.advance(FIRST_LOAD_WAIT_MS);
+    const early = await waiting;
+    jwks.release();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const later = await authenticate(token);
+
+    expect(early).toEqual({ kind: 'unavailable' });
+    expect(later).toMatchObject({ kind: 'accepted', service: 'agent' });
   });
 });
