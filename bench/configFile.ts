@@ -8,6 +8,8 @@ export interface BenchService {
   /** 64 random hex characters: a token the config pipeline accepts without a warning. */
   readonly token: string;
   readonly roleSessionName?: string;
+  /** Accept JWTs of this issuer (`services.X.jwt.issuer`); with no token, JWT only. */
+  readonly jwtIssuer?: string;
 }
 
 /** What a bench config sets; everything else keeps the schema's default. */
@@ -17,6 +19,8 @@ export interface BenchConfig {
   readonly metricsPort?: number;
   readonly services: readonly BenchService[];
   readonly dynamic?: { readonly directory: string; readonly reloadIntervalSeconds: number };
+  /** The `identity` block as written in YAML (JWT issuers). */
+  readonly identity?: Record<string, unknown>;
 }
 
 export function makeServices(count: number, prefix = 'app'): BenchService[] {
@@ -29,7 +33,8 @@ export function makeServices(count: number, prefix = 'app'): BenchService[] {
 /** The `services:` entry of one service, in the original credproxy's YAML keys. */
 export function toServiceBlock(service: BenchService): Record<string, unknown> {
   return {
-    auth_token: service.token,
+    ...(service.token === '' ? {} : { auth_token: service.token }),
+    ...(service.jwtIssuer ? { jwt: { issuer: service.jwtIssuer } } : {}),
     source_credentials: { region: 'us-east-1' },
     assumed_role: {
       RoleArn: `arn:aws:iam::123456789012:role/${service.name}`,
@@ -49,6 +54,7 @@ export function toConfigYaml(config: BenchConfig): string {
     },
     services: Object.fromEntries(config.services.map((s) => [s.name, toServiceBlock(s)])),
   };
+  if (config.identity) document.identity = config.identity;
   if (config.dynamic) {
     document.dynamic_services = {
       enabled: true,

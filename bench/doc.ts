@@ -70,6 +70,11 @@ moto_server is needed for every figure but 5; without it they are skipped with t
 - Rotation (figure 7) rewrites the config with a new \`RoleSessionName\` and sends SIGHUP twice
   per round while ${machine.connections} connections load the endpoint: a changed role never
   gets the old set, so each rotation is a real AssumeRole under load.
+- JWT identity (figure 11): the first verification of 400 fresh ES256 tokens runs in the
+  runner's process through the real JWT identity (after a warm-up); the warm load runs one
+  credproxy with a static-token service and a JWT-only service whose issuer maps two claims to
+  session tags, loaded in interleaved rounds with each token and with a static token as long
+  as the JWT (the cost of a longer header alone).
 
 ## Latest results
 

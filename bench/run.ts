@@ -11,6 +11,7 @@ import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureEgress } from './figures/egress.js';
 import { measureHerd } from './figures/herd.js';
+import { measureJwt } from './figures/jwt.js';
 import { measureMemory } from './figures/memory.js';
 import { measureReload } from './figures/reload.js';
 import {
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -91,8 +92,8 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const missing = motoMissing();
   let moto: Moto | undefined;
-  const needsMoto = [1, 2, 3, 4, 6, 7].some((id) => selected.has(id));
-  if (missing) log(`SKIPPED: figures 1-4, 6, 7 need STS: ${missing}`);
+  const needsMoto = [1, 2, 3, 4, 6, 7, 11].some((id) => selected.has(id));
+  if (missing) log(`SKIPPED: figures 1-4, 6, 7 and the load part of 11 need STS: ${missing}`);
   else if (needsMoto) moto = await startMoto();
   const tmpDir = mkdtempSync(join(tmpdir(), 'credproxy-bench-'));
   const profileDir = values.profile ? join(REPO_ROOT, '.bench-tmp', 'profiles') : undefined;
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
     [[1, 7], () => (moto ? measureLoadFigures(ctx) : Promise.resolve([]))],
     [[6], async () => [await measureReload(ctx)]],
     [[8, 9, 10], () => measureEgress(ctx, selected)],
+    [[11], async () => [await measureJwt(ctx)]],
   ];
   const figures: FigureResult[] = [];
   try {

@@ -37,6 +37,8 @@ export interface CredproxyOptions {
   readonly env?: Record<string, string>;
   /** Wait for /ready (every service primed) before resolving; default true. */
   readonly waitReady?: boolean;
+  /** The config's `identity` block (JWT issuers), as YAML keys. */
+  readonly identity?: Record<string, unknown>;
 }
 
 /** A running `node dist/main.js --config FILE`, the real binary. */
@@ -62,6 +64,7 @@ export async function startCredproxy(
     port: await freePort(),
     ...(options.metrics ? { metricsPort: await freePort() } : {}),
     services,
+    ...(options.identity ? { identity: options.identity } : {}),
   };
   const configFile = `${base}.yaml`;
   writeConfig(configFile, config);

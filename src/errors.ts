@@ -26,6 +26,10 @@ export const ERROR_CODES = {
   SUBSTITUTION_FAILED: { description: 'A fromEnv or fromFile substitution cannot be resolved.' },
   // Command line and process.
   USAGE: { description: 'The command line is malformed (exit code 2).' },
+  JWT_KEY_INVALID: {
+    description:
+      'credproxy jwt keygen or mint: the private key file cannot be written, read or used.',
+  },
   PORT_IN_USE: { description: 'A listening port is already taken by another process.' },
   LISTEN_FAILED: { description: 'A listener could not be opened for another reason.' },
   CREDENTIALS_FETCH_FAILED: {
@@ -39,6 +43,20 @@ export const ERROR_CODES = {
   // HTTP credential endpoint.
   MISSING_TOKEN: { status: 401, description: 'The request carries no Authorization header (401).' },
   INVALID_TOKEN: { status: 403, description: 'The Authorization header matches no service (403).' },
+  JWT_INVALID: {
+    status: 401,
+    description:
+      'The token is a JWT that does not verify: signature, issuer, audience, expiry, lifetime (401). The log line says which.',
+  },
+  JWT_FORBIDDEN: {
+    status: 403,
+    description:
+      'The JWT is valid but may act as no service, or its claims cannot become session tags (403).',
+  },
+  JWT_KEYS_UNAVAILABLE: {
+    status: 503,
+    description: "The JWT issuer's keys could not be loaded yet (503, with Retry-After).",
+  },
   RATE_LIMITED: {
     status: 429,
     description: 'Too many failed token attempts from this client address (429).',
@@ -97,6 +115,11 @@ export const ERROR_CODES = {
     description: 'STS rejected the source credentials (expired, unknown or mis-signed).',
   },
   STS_ACCESS_DENIED: { status: 503, description: 'The source principal may not assume the role.' },
+  STS_TAG_SESSION_DENIED: {
+    status: 503,
+    description:
+      "STS refused the session tags or source identity: the role's trust policy lacks sts:TagSession or sts:SetSourceIdentity.",
+  },
   STS_INVALID_REQUEST: {
     status: 503,
     description: 'STS rejected the AssumeRole parameters (role ARN, policy, tags, ...).',
@@ -157,6 +180,9 @@ export const WARNING_CODES = {
   IMDS_SERVICE_UNKNOWN:
     'An imds listener names no static service (it answers 404 until one exists).',
   CLIENT_AUTH_NONE_EXPOSED: 'An egress route with client_auth: none is on a listener off loopback.',
+  JWT_SHARED_SECRET: 'A JWT issuer accepts HMAC tokens signed with a shared secret.',
+  JWT_ANY_TOKEN:
+    'A service accepts every token of its issuer (no require_claims, no service_claim).',
 } as const;
 
 export type WarningCode = keyof typeof WARNING_CODES;

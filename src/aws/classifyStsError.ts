@@ -59,11 +59,15 @@ interface Classification {
   readonly message: string;
 }
 
-/**
- * `requestTimeoutSeconds` (credentials.request_timeout) lets a timeout say which phase ran out
- * of it: connecting, or waiting for the answer.
- */
-export function classifyStsError(error: unknown, requestTimeoutSeconds?: number): Classification {
+/** What the call carried that changes what a failure means. */
+export interface StsCallShape {
+  /** The call had session tags or a SourceIdentity: the trust policy must allow more. */
+  readonly tagged?: boolean;
+  /** `credentials.request_timeout`: a timeout then says which phase ran out of it. */
+  readonly requestTimeoutSeconds?: number;
+}
+
+export function classifyStsError(error: unknown, call: StsCallShape = {}): Classification {
   const name = readString(error, 'name') ?? readString(error, 'Code') ?? '';
   const status = readStatus(error);
   const errno = readString(error, 'code') ?? '';
@@ -88,6 +92,21 @@ export function classifyStsError(error: unknown, requestTimeoutSeconds?: number)
       message: `STS rejected the source credentials (${name})`,
     };
   }
+  if (ACCESS_DENIED.has(name) && namesTaggingAction(readString(error, 'message'))) {
+    // STS names the missing action; its message also names principals, so it is not echoed.
+    return {
+      code: 'STS_TAG_SESSION_DENIED',
+      transient: false,
+      message: `STS denied AssumeRole with session tags (${name}): the role's trust policy must allow sts:TagSession (and sts:SetSourceIdentity when a source identity is passed)`,
+    };
+  }
+  if (ACCESS_DENIED.has(name) && call.tagged === true) {
+    return {
+      code: 'STS_ACCESS_DENIED',
+      transient: false,
+      message: `STS denied AssumeRole (${name}): check the role's trust policy; this call carried session tags, so it must also allow sts:TagSession (and sts:SetSourceIdentity for a source identity)`,
+    };
+  }
   if (ACCESS_DENIED.has(name)) {
     return {
       code: 'STS_ACCESS_DENIED',
@@ -110,7 +129,8 @@ export function classifyStsError(error: unknown, requestTimeoutSeconds?: number)
     };
   }
   if (phase !== undefined) {
-    const limit = requestTimeoutSeconds === undefined ? '' : ` ${requestTimeoutSeconds} s`;
+    const limit =
+      call.requestTimeoutSeconds === undefined ? '' : ` ${call.requestTimeoutSeconds} s`;
     return {
       code: 'STS_UNAVAILABLE',
       transient: true,
@@ -149,11 +169,11 @@ export function classifyStsError(error: unknown, requestTimeoutSeconds?: number)
 
 export function toUnavailableError(
   error: unknown,
-  requestTimeoutSeconds?: number,
+  call: StsCallShape = {},
 ): CredentialsUnavailableError {
   // Already classified where it arose (a missing profile, see fromSourceCredentials).
   if (error instanceof CredentialsUnavailableError) return error;
-  const { code, transient, message } = classifyStsError(error, requestTimeoutSeconds);
+  const { code, transient, message } = classifyStsError(error, call);
   return new CredentialsUnavailableError(code, message, transient, { cause: error });
 }
 
@@ -169,6 +189,10 @@ function timeoutPhaseOf(error: unknown): 'connect' | 'response' | undefined {
   if (message.includes('did not establish a connection')) return 'connect';
   if (message.includes('requestTimeout') || message.includes('of inactivity')) return 'response';
   return undefined;
+}
+
+function namesTaggingAction(message: string | undefined): boolean {
+  return message !== undefined && /sts:(TagSession|SetSourceIdentity)\b/.test(message);
 }
 
 function readString(value: unknown, key: string): string | undefined {

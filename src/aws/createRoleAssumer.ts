@@ -5,7 +5,7 @@ import {
   STSClient,
 } from '@aws-sdk/client-sts';
 import type { AssumeRoleParams } from '../config/types.js';
-import type { CredentialTarget, RoleAssumer } from '../credentials/ports.js';
+import type { CredentialSession, CredentialTarget, RoleAssumer } from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import { toUnavailableError } from './classifyStsError.js';
@@ -60,10 +60,13 @@ export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { 
       let output: AssumeRoleCommandOutput;
       try {
         output = await clientFor(target).send(
-          new AssumeRoleCommand(toAssumeRoleInput(target.role)),
+          new AssumeRoleCommand(toAssumeRoleInput(target.role, target.session)),
         );
       } catch (error) {
-        throw toUnavailableError(error, options.requestTimeoutSeconds);
+        throw toUnavailableError(error, {
+          tagged: hasSessionTags(target),
+          requestTimeoutSeconds: options.requestTimeoutSeconds,
+        });
       }
       return toCredentials(output, target.role.roleArn);
     },
@@ -93,7 +96,16 @@ export function toStsTimeouts(requestTimeoutSeconds: number): {
 /** How much sooner than the whole call the connect phase gives up; see toStsTimeouts. */
 export const CONNECT_MARGIN_MS = 100;
 
-export function toAssumeRoleInput(role: AssumeRoleParams): AssumeRoleCommandInput {
+/**
+ * The AssumeRole input of a service, plus a caller session's tags and source identity when the
+ * set is per session (config rules keep the two from naming one tag key or SourceIdentity twice).
+ */
+export function toAssumeRoleInput(
+  role: AssumeRoleParams,
+  session?: CredentialSession,
+): AssumeRoleCommandInput {
+  const tags = [...(role.tags ?? []), ...(session?.tags ?? [])];
+  const transitive = [...(role.transitiveTagKeys ?? []), ...(session?.transitiveTagKeys ?? [])];
   return {
     RoleArn: role.roleArn,
     RoleSessionName: role.roleSessionName,
@@ -101,10 +113,19 @@ export function toAssumeRoleInput(role: AssumeRoleParams): AssumeRoleCommandInpu
     ExternalId: role.externalId,
     Policy: role.policy,
     PolicyArns: role.policyArns?.map((arn) => ({ arn })),
-    Tags: role.tags?.map(({ key, value }) => ({ Key: key, Value: value })),
-    TransitiveTagKeys: role.transitiveTagKeys ? [...role.transitiveTagKeys] : undefined,
-    SourceIdentity: role.sourceIdentity,
+    Tags: tags.length > 0 ? tags.map(({ key, value }) => ({ Key: key, Value: value })) : undefined,
+    TransitiveTagKeys: transitive.length > 0 ? transitive : undefined,
+    SourceIdentity: session?.sourceIdentity ?? role.sourceIdentity,
   };
+}
+
+function hasSessionTags(target: CredentialTarget): boolean {
+  return (
+    (target.role.tags?.length ?? 0) > 0 ||
+    (target.session?.tags.length ?? 0) > 0 ||
+    target.session?.sourceIdentity !== undefined ||
+    target.role.sourceIdentity !== undefined
+  );
 }
 
 /** Validates what STS returned: a body missing a field is an STS failure, not a crash. */

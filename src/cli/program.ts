@@ -103,6 +103,9 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
       });
       outcome = { kind: 'exit', code };
     });
+  addJwtCommands(program, context, (code) => {
+    outcome = { kind: 'exit', code };
+  });
   try {
     await program.parseAsync([...context.argv], { from: 'user' });
     return outcome;
@@ -111,6 +114,46 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
       return { kind: 'exit', code: exitCodeForCommander(error.code) };
     return { kind: 'exit', code: reportError(error, { stderr: context.stderr, verbose }) };
   }
+}
+
+/** `credproxy jwt keygen|mint`; jose is imported only when one of them runs. */
+function addJwtCommands(program: Command, context: CliContext, done: (code: number) => void): void {
+  const jwt = program.command('jwt').description('make a JWT signing key, and mint tokens with it');
+  jwt
+    .command('keygen')
+    .description('write an ES256 private key (mode 0600) and its public JWKS into DIR')
+    .requiredOption('--out <dir>', 'directory to write jwt-signing-key.pem and jwks.json into')
+    .action(async (options: { out: string }) => {
+      const { runKeygen } = await import('./jwtCommand.js');
+      done(await runKeygen(options, context.stdout));
+    });
+  jwt
+    .command('mint')
+    .description('print a compact JWT signed with KEY (no trailing newline)')
+    .requiredOption('--key <file>', 'the PEM private key (from jwt keygen)')
+    .requiredOption('--issuer <iss>', 'the iss claim')
+    .requiredOption('--audience <aud>', 'the aud claim')
+    .option(
+      '--claim <key=value>',
+      'a claim, repeatable: key=value for a string, key:=JSON for any JSON value',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--subject <sub>', 'the sub claim')
+    .option('--ttl <duration>', 'lifetime: 900, 900s, 15m, 1h or 1d', '15m')
+    .action(
+      async (options: {
+        key: string;
+        issuer: string;
+        audience: string;
+        claim: string[];
+        ttl: string;
+        subject?: string;
+      }) => {
+        const { runMint } = await import('./jwtCommand.js');
+        done(await runMint(options, context.stdout));
+      },
+    );
 }
 
 function createProgram(context: CliContext): Command {

@@ -8,6 +8,7 @@ import { isRecord } from './keyPath.js';
 import { parseDocumentText } from './parseDocumentText.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
 import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
+import { requireWayIn } from './rules/requireWayIn.js';
 import { getSchemaValidators } from './schema/schemaValidators.js';
 import { validateDocument } from './schema/validateDocument.js';
 import { createReferenceGuard } from './substitution/createReferenceGuard.js';
@@ -18,6 +19,7 @@ import type {
   AwsDefaults,
   ConfigWarning,
   DynamicFilePolicy,
+  JwtIssuerConfig,
   RouteConfig,
   ServiceConfig,
 } from './types.js';
@@ -28,6 +30,8 @@ export interface ParseServiceFileOptions {
   readonly env: Env;
   /** The main config's aws_defaults (`Config.awsDefaults`). */
   readonly awsDefaults: AwsDefaults;
+  /** The main config's JWT issuers by name (`toIssuerMap(config.identity)`); default none. */
+  readonly jwtIssuers?: ReadonlyMap<string, JwtIssuerConfig>;
   readonly files?: FileReader;
   /**
    * What the file's `${fromFile:}` and `${fromEnv:}` may read (see `createReferenceGuard`).
@@ -85,6 +89,7 @@ export function parseServiceFile(
     // A dynamic file is less trusted: its token file goes only where the main config allows.
     tokenDirectories: options.policy?.tokenDirectories ?? [],
     routes: new Map((options.routes ?? []).map((route) => [route.name, route])),
+    jwtIssuers: options.jwtIssuers ?? new Map<string, JwtIssuerConfig>(),
   } as const;
   const services: ServiceConfig[] = [];
   for (const [name, block] of Object.entries(blocks)) {
@@ -94,6 +99,7 @@ export function parseServiceFile(
   }
   checkServiceTokens(tokenHoldersOf(blocks, pathOf, isInvalid), pathOf, issues);
   checkTokenFilePaths(services, pathOf, issues);
+  requireWayIn(blocks, pathOf, issues);
   if (issues.hasErrors()) throw issues.toError();
   return deepFreeze({ services, warnings: issues.warnings });
 }

@@ -6,13 +6,22 @@ import { isRecord } from './keyPath.js';
 import type { PortSources } from './ports.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
 import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
+import { requireWayIn } from './rules/requireWayIn.js';
 import { toDynamicServices } from './toDynamicServices.js';
+import { toIdentityConfig } from './toIdentityConfig.js';
 import { toImdsListeners } from './toImdsListeners.js';
 import { toProxyConfig } from './toProxyConfig.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import { checkSingleKind } from './toSourceCredentials.js';
-import type { AwsDefaults, Config, RouteConfig, ServiceConfig } from './types.js';
+import type {
+  AwsDefaults,
+  Config,
+  IdentityConfig,
+  JwtIssuerConfig,
+  RouteConfig,
+  ServiceConfig,
+} from './types.js';
 
 export interface ToConfigContext {
   readonly file: string;
@@ -42,6 +51,7 @@ export function toConfig(
   const prometheus = record(record(document.metrics).prometheus);
   const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
   const proxy = toProxyConfig(record(document.proxy), context);
+  const identity = toIdentityConfig(record(document.identity), context);
   const services: ServiceConfig[] = [];
   if (!context.isInvalid('aws_defaults')) {
     const serviceContext: ServiceContext = {
@@ -50,6 +60,12 @@ export function toConfig(
       issues,
       resolvePath: context.resolvePath,
       routes: routesByName(record(record(document.proxy).routes), proxy.routes),
+      jwtIssuers: toIssuerMap(identity),
+      brokenIssuers: new Set(
+        Object.keys(record(record(record(document.identity).jwt).issuers)).filter(
+          (name) => !identity.jwt?.issuers.some((issuer) => issuer.name === name),
+        ),
+      ),
     };
     for (const [name, block] of Object.entries(record(document.services))) {
       const path = `services.${name}`;
@@ -65,6 +81,7 @@ export function toConfig(
   const metricsPortSource = sources['metrics.prometheus.port'];
   const serverPortSource = sources['server.port'];
   checkTokenFilePaths(services, pathOf, issues);
+  requireWayIn(record(document.services), pathOf, issues);
   const metrics = {
     enabled: prometheus.enabled === true,
     host: String(prometheus.host),
@@ -114,12 +131,18 @@ export function toConfig(
       requestTimeoutSeconds: Number(credentials.request_timeout),
     },
     awsDefaults,
+    identity,
     services,
     dynamicServices,
     metrics,
     imds,
     proxy,
   };
+}
+
+/** The JWT issuers by name, as services name them in `jwt.issuer`. */
+export function toIssuerMap(identity: IdentityConfig): ReadonlyMap<string, JwtIssuerConfig> {
+  return new Map((identity.jwt?.issuers ?? []).map((issuer) => [issuer.name, issuer]));
 }
 
 /** Keeps the block for dynamic files, with iam_profile.config_file made absolute here. */

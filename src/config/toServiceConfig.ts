@@ -2,9 +2,10 @@ import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
 import { checkServiceRoutes } from './rules/checkServiceRoutes.js';
 import { toAssumeRoleParams } from './toAssumeRoleParams.js';
+import { toServiceJwt } from './toServiceJwt.js';
 import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
 import { toTokenFile } from './toTokenFile.js';
-import type { RouteConfig, ServiceConfig, ServiceOrigin } from './types.js';
+import type { JwtIssuerConfig, RouteConfig, ServiceConfig, ServiceOrigin } from './types.js';
 
 /** What normalizing one service needs besides its own block. */
 export interface ServiceContext {
@@ -18,6 +19,10 @@ export interface ServiceContext {
   readonly tokenDirectories?: readonly string[];
   /** The egress routes of the main config, by name: what `routes` may list (null: invalid). */
   readonly routes: ReadonlyMap<string, RouteConfig | null>;
+  /** The main config's JWT issuers by name, which `jwt.issuer` must name. */
+  readonly jwtIssuers: ReadonlyMap<string, JwtIssuerConfig>;
+  /** Issuers defined but invalid: their own errors are reported, a service naming one adds none. */
+  readonly brokenIssuers?: ReadonlySet<string>;
 }
 
 /**
@@ -54,6 +59,11 @@ export function toServiceConfig(
   const tokenFile = isRecord(raw.token_file)
     ? toTokenFile(raw.token_file, joinKeyPath(path, 'token_file'), context)
     : undefined;
+  const brokenIssuer = isRecord(raw.jwt) && context.brokenIssuers?.has(String(raw.jwt.issuer));
+  const jwt =
+    isRecord(raw.jwt) && !brokenIssuer
+      ? toServiceJwt(raw.jwt, joinKeyPath(path, 'jwt'), role, context.jwtIssuers, issues)
+      : undefined;
   if ((role !== undefined && source === undefined) || issues.issues.length > before) {
     return undefined;
   }
@@ -69,6 +79,7 @@ export function toServiceConfig(
     name,
     ...(authToken === undefined ? {} : { authToken }),
     ...(tokenFile === undefined ? {} : { tokenFile }),
+    ...(jwt === undefined ? {} : { jwt }),
     ...(role && source ? { role, source } : {}),
     routes,
     routeValues,

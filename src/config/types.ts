@@ -66,16 +66,31 @@ export interface TokenFileConfig {
   readonly mode: number;
 }
 
-/** One workload: its token(s), how to reach STS, which role to assume, which routes it may call. */
+/** A claim the token must carry: a JSON Pointer into the claims and the exact value. */
+export interface RequiredClaim {
+  readonly pointer: string;
+  readonly value: string | number | boolean;
+}
+
+/** `services.X.jwt`: which signed JWTs may act as the service. */
+export interface ServiceJwtConfig {
+  /** Name of an issuer under `identity.jwt.issuers`. */
+  readonly issuer: string;
+  readonly requireClaims: readonly RequiredClaim[];
+}
+
+/** One workload: how it proves who it is, how to reach STS, which role to assume, which routes it may call. */
 export interface ServiceConfig {
   readonly name: string;
   /**
    * `auth_token`: the secret the workload sends in `Authorization`. Never log it. Absent when
-   * the service authenticates with its token file only.
+   * the service is reached by its token file or JWTs only (a service has at least one way in).
    */
   readonly authToken?: string;
-  /** `token_file`; at least one of it and `authToken` is set. */
+  /** `token_file`: a token credproxy writes and rotates. */
   readonly tokenFile?: TokenFileConfig;
+  /** Signed JWTs this service accepts; absent when it accepts none. */
+  readonly jwt?: ServiceJwtConfig;
   /** How to reach STS; absent, like `role`, for a service that only calls egress routes. */
   readonly source?: SourceCredentials;
   /** `assumed_role`; absent for a service that only calls egress routes. */
@@ -146,6 +161,49 @@ export interface DynamicFilePolicy {
   readonly mainConfigFile?: string;
   /** Absolute directories a `token_file` may be written directly into. Default: none. */
   readonly tokenDirectories?: readonly string[];
+}
+
+/** Where an issuer's verification keys come from: exactly one kind per issuer. */
+export type JwtKeySource =
+  | { readonly kind: 'jwks_file'; readonly path: string }
+  | { readonly kind: 'jwks_url'; readonly url: string }
+  | { readonly kind: 'public_key_file'; readonly path: string }
+  /** HS256 and friends; the secret is never logged. */
+  | { readonly kind: 'shared_secret'; readonly secret: string };
+
+/** A session tag taken from a claim: the STS tag key and the JSON Pointer of the claim. */
+export interface ClaimTag {
+  readonly key: string;
+  readonly pointer: string;
+}
+
+/** `identity.jwt.issuers.<name>`, normalized. */
+export interface JwtIssuerConfig {
+  readonly name: string;
+  /** The exact `iss` claim. */
+  readonly issuer: string;
+  readonly audiences: readonly string[];
+  readonly keys: JwtKeySource;
+  /** JSON Pointer to the claim naming the service (the sandbox model). */
+  readonly serviceClaim?: string;
+  readonly sessionTags: readonly ClaimTag[];
+  /** Every claim tag is transitive. */
+  readonly transitive: boolean;
+  /** JSON Pointer to the claim passed as SourceIdentity. */
+  readonly sourceIdentity?: string;
+  readonly maxLifetimeSeconds: number;
+  readonly algorithms: readonly string[];
+}
+
+export interface JwtConfig {
+  readonly clockSkewSeconds: number;
+  readonly issuers: readonly JwtIssuerConfig[];
+}
+
+/** `identity`: ways in besides static tokens. */
+export interface IdentityConfig {
+  /** Undefined when no JWT is accepted. */
+  readonly jwt: JwtConfig | undefined;
 }
 
 export interface MetricsConfig {
@@ -228,6 +286,7 @@ export interface Config {
   readonly server: ServerConfig;
   readonly credentials: CredentialsPolicyConfig;
   readonly awsDefaults: AwsDefaults;
+  readonly identity: IdentityConfig;
   /** Static services, in file order. */
   readonly services: readonly ServiceConfig[];
   readonly dynamicServices: DynamicServicesConfig;

@@ -4,7 +4,8 @@ import {
   type ServiceCredentials,
   type ServiceCredentialsDeps,
 } from './createServiceCredentials.js';
-import type { CredentialTarget } from './ports.js';
+import { createSessionVariants, type SessionVariants } from './createSessionVariants.js';
+import type { CredentialSession, CredentialTarget } from './ports.js';
 import { type RefreshPolicy, resolveRefreshPolicy } from './refreshPolicy.js';
 
 /**
@@ -16,6 +17,12 @@ export type CredentialTable = ReadonlyMap<string, ServiceCredentials>;
 export interface CredentialCache {
   /** The table requests read. Replaced, never mutated. */
   table(): CredentialTable;
+  /**
+   * The set of service `name` for one caller session (session tags, source identity), created
+   * on first request and fetched by the caller's wait; undefined when the service is unknown.
+   * Variants live as long as their service's definition, at most `maxSessionSets` per service.
+   */
+  session(name: string, session: CredentialSession): ServiceCredentials | undefined;
   /**
    * Make `targets` the served set. An unchanged definition keeps its credentials; a changed
    * role or source gets a fresh entry (the old set is never served for the new definition); a
@@ -35,13 +42,24 @@ export interface CredentialCache {
 }
 
 export const DEFAULT_PRIME_CONCURRENCY = 8;
+/** Distinct session sets kept per service; the least recently requested goes first. */
+export const DEFAULT_MAX_SESSION_SETS = 1_000;
+
+export interface CredentialCacheOptions {
+  readonly maxSessionSets?: number;
+}
 
 export function createCredentialCache(
   initialPolicy: CredentialsPolicyConfig,
   deps: ServiceCredentialsDeps,
+  options: CredentialCacheOptions = {},
 ): CredentialCache {
+  const maxSessionSets = options.maxSessionSets ?? DEFAULT_MAX_SESSION_SETS;
   let policyConfig = initialPolicy;
   let current: CredentialTable = new Map();
+  // Per-session sets hang off the service entry they were made for: a changed definition
+  // starts with none, and retiring an entry retires its variants.
+  let variants = new Map<ServiceCredentials, SessionVariants>();
   const policyFor = (target: CredentialTarget): RefreshPolicy =>
     resolveRefreshPolicy(
       policyConfig.refreshBufferSeconds,
@@ -51,6 +69,16 @@ export function createCredentialCache(
 
   return {
     table: () => current,
+    session(name, session) {
+      const entry = current.get(name);
+      if (entry === undefined) return undefined;
+      let sets = variants.get(entry);
+      if (sets === undefined) {
+        sets = createSessionVariants(entry.target, policyFor(entry.target), deps, maxSessionSets);
+        variants.set(entry, sets);
+      }
+      return sets.get(session);
+    },
     apply(targets) {
       const next = new Map<string, ServiceCredentials>();
       const fresh: ServiceCredentials[] = [];
@@ -66,12 +94,19 @@ export function createCredentialCache(
       }
       const retiring = [...current.values()].filter((old) => next.get(old.target.name) !== old);
       current = next;
+      const kept = new Map<ServiceCredentials, SessionVariants>();
+      for (const [entry, sets] of variants) {
+        if (next.get(entry.target.name) === entry) kept.set(entry, sets);
+        else sets.retire();
+      }
+      variants = kept;
       for (const old of retiring) old.retire();
       return fresh;
     },
     setPolicy(policy) {
       policyConfig = policy;
       for (const entry of current.values()) entry.setPolicy(policyFor(entry.target));
+      for (const [entry, sets] of variants) sets.setPolicy(policyFor(entry.target));
     },
     async prime(entries = [...current.values()], concurrency = DEFAULT_PRIME_CONCURRENCY) {
       const queue = [...entries];
@@ -84,6 +119,8 @@ export function createCredentialCache(
     failing: () => [...current.values()].filter((e) => e.lastError() !== undefined),
     stop() {
       for (const entry of current.values()) entry.retire();
+      for (const sets of variants.values()) sets.retire();
+      variants.clear();
     },
   };
 }

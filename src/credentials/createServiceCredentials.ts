@@ -97,6 +97,8 @@ export function createServiceCredentials(
     deps.logger.warn(
       {
         service: target.name,
+        // A per-session set: which one (tag values come from claims; never a secret).
+        ...(target.session === undefined ? {} : { sessionTags: target.session.tags }),
         code: error.code,
         transient: error.transient,
         failures,

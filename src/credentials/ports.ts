@@ -3,13 +3,30 @@ import type { CredentialsUnavailableError } from '../errors.js';
 import type { Credentials } from './types.js';
 
 /**
+ * Who the caller is beyond the service, as STS session tags and a source identity (from a
+ * verified JWT's claims). Every distinct `key` of a service is its own credential set: two
+ * tenants never share one, one tenant's many sandboxes do.
+ */
+export interface CredentialSession {
+  /** Added to the role's own Tags. Values are claim values (safe to log, never secrets). */
+  readonly tags: readonly { readonly key: string; readonly value: string }[];
+  readonly transitiveTagKeys: readonly string[];
+  readonly sourceIdentity?: string;
+  /** Canonical form of the three above: equal keys mean equal AssumeRole parameters. */
+  readonly key: string;
+}
+
+/**
  * What the credential domain knows of a service: its name (for logs and metrics), how to reach
- * STS and which role to assume. Never its token or anything a door needs.
+ * STS and which role to assume, and for a per-session set the session's tags. Never its token
+ * or anything a door needs.
  */
 export interface CredentialTarget {
   readonly name: string;
   readonly source: SourceCredentials;
   readonly role: AssumeRoleParams;
+  /** Set on a per-session variant of the service; absent on the service's own set. */
+  readonly session?: CredentialSession;
 }
 
 /**
@@ -28,6 +45,8 @@ export interface CacheObserver {
   failed?(target: CredentialTarget, error: CredentialsUnavailableError, retryInMs: number): void;
   /** One STS call ended (success or failure) after `durationMs`. */
   stsCall?(target: CredentialTarget, outcome: 'success' | 'failure', durationMs: number): void;
+  /** A per-session set was dropped to keep a service within its cap of distinct sets. */
+  sessionEvicted?(target: CredentialTarget): void;
 }
 
 /** The three parts of a service definition the domain needs, copied so no token rides along. */

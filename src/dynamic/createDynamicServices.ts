@@ -1,11 +1,13 @@
 import type { Env } from '../config/env.js';
 import { createTokenOwners } from '../config/rules/tokenOwners.js';
+import { toIssuerMap } from '../config/toConfig.js';
 import type {
   AwsDefaults,
   Config,
   ConfigWarning,
   DynamicDirectory,
   DynamicFilePolicy,
+  JwtIssuerConfig,
   RouteConfig,
   ServiceConfig,
 } from '../config/types.js';
@@ -21,6 +23,8 @@ export interface DynamicServicesOptions {
   readonly directories: readonly DynamicDirectory[];
   readonly staticServices: readonly ServiceConfig[];
   readonly awsDefaults: AwsDefaults;
+  /** The main config's JWT issuers, which a dynamic service's `jwt.issuer` must name. */
+  readonly jwtIssuers?: ReadonlyMap<string, JwtIssuerConfig>;
   readonly env: Env;
   /** What substitution in the files may read: `toDynamicFilePolicy(config)`. */
   readonly policy: DynamicFilePolicy;
@@ -36,6 +40,7 @@ export function toDynamicServicesOptions(config: Config, env: Env): DynamicServi
     directories: config.dynamicServices.directories,
     staticServices: config.services,
     awsDefaults: config.awsDefaults,
+    jwtIssuers: toIssuerMap(config.identity),
     env,
     policy: toDynamicFilePolicy(config),
     maxFileBytes: config.dynamicServices.maxFileBytes,
@@ -175,6 +180,7 @@ export function createDynamicServices(
       const outcome = parseDynamicFile(entry, {
         env: options.env,
         awsDefaults: options.awsDefaults,
+        ...(options.jwtIssuers === undefined ? {} : { jwtIssuers: options.jwtIssuers }),
         policy: options.policy,
         routes: options.routes,
       });

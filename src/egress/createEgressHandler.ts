@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { ServiceConfig } from '../config/types.js';
-import type { Authenticator } from '../identity/createAuthenticator.js';
+import type { Authentication, Authenticator } from '../identity/createAuthenticator.js';
 import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -34,7 +34,13 @@ const AUTH_FAILURES = {
   ],
   invalid_token: ['INVALID_TOKEN', 'the credproxy token is not valid'],
   rate_limited: ['RATE_LIMITED', 'too many failed token attempts from this address'],
+  invalid_jwt: ['JWT_INVALID', 'the token is not valid'],
+  forbidden: ['JWT_FORBIDDEN', 'this token may not act as any service of this route'],
+  keys_unavailable: ['JWT_KEYS_UNAVAILABLE', "the token issuer's keys are not available yet"],
 } as const;
+
+/** Statuses that differ from the 401 a bad API key gets (see the comment at the refusal). */
+const AUTH_STATUS: Partial<Record<keyof typeof AUTH_FAILURES, number>> = { forbidden: 403 };
 
 /**
  * One egress request: refuse a dangerous path, find the route, identify the caller with the
@@ -61,31 +67,68 @@ export function createEgressHandler(deps: EgressHandlerDeps) {
     const { route, rest } = match;
     const inject = route.config.inject;
     const client = req.socket.remoteAddress ?? UNKNOWN;
-    let service = NO_SERVICE;
-    let value = inject.value;
-    let token: string | undefined;
-    if (route.config.clientAuth === 'token') {
-      const presented = readClientToken(req.rawHeaders, inject);
-      if (presented === null) {
-        refuse(
-          req,
-          res,
-          started,
-          route.name,
-          'BAD_REQUEST',
-          'a credential header appears more than once',
+
+    /** The caller is known (or the route needs none): check its rights, then forward. */
+    const forward = (service: string, value: string | undefined, token: string | undefined) => {
+      const call = { req, res, started, client, path: target.path, route, service };
+      const method = req.method ?? '';
+      if (!isAllowed(route.config.allow, method, rest)) {
+        report.deny(
+          call,
+          'REQUEST_NOT_ALLOWED',
+          `route ${route.name} does not allow ${method} on this path`,
         );
         return;
       }
-      const identity = deps.authenticator.authenticate(presented.token, client);
+      if (value === undefined) {
+        report.deny(
+          call,
+          'ROUTE_NOT_ALLOWED',
+          `route ${route.name} has no value to inject for service ${service}`,
+        );
+        return;
+      }
+      deps.metrics?.proxyStarted(route.name);
+      forwardRequest(
+        {
+          req,
+          res,
+          route,
+          path: toUpstreamPath(route.config.upstream.basePath, rest, target.query),
+          headers: toUpstreamHeaders(req.rawHeaders, inject, value, token),
+          secrets:
+            inject.value === undefined || inject.value === value ? [value] : [value, inject.value],
+        },
+        (outcome) => report.forwarded(call, outcome),
+      );
+    };
+
+    if (route.config.clientAuth !== 'token') {
+      forward(NO_SERVICE, inject.value, undefined);
+      return;
+    }
+    const presented = readClientToken(req.rawHeaders, inject);
+    if (presented === null) {
+      refuse(
+        req,
+        res,
+        started,
+        route.name,
+        'BAD_REQUEST',
+        'a credential header appears more than once',
+      );
+      return;
+    }
+    const identified = (identity: Authentication) => {
       if (!identity.ok) {
         const [code, message] = AUTH_FAILURES[identity.reason];
-        const limited = identity.reason === 'rate_limited';
+        const limited =
+          identity.reason === 'rate_limited' || identity.reason === 'keys_unavailable';
         // 401 for a wrong token too: SDKs report 401 as a bad API key, which it is.
-        refuse(req, res, started, route.name, code, message, {
+        refuse(req, res, started, route.name, code, identity.message ?? message, {
           ...(limited
             ? { headers: { 'Retry-After': String(identity.retryAfterSeconds) } }
-            : { status: 401 }),
+            : { status: AUTH_STATUS[identity.reason] ?? 401 }),
         });
         return;
       }
@@ -101,11 +144,10 @@ export function createEgressHandler(deps: EgressHandlerDeps) {
         );
         return;
       }
-      service = identity.service;
-      token = presented.token;
+      const service = identity.service;
       const definition = deps.services().get(service);
-      const call = { req, res, started, client, path: target.path, route, service };
       if (definition === undefined || !definition.routes.includes(route.name)) {
+        const call = { req, res, started, client, path: target.path, route, service };
         report.deny(
           call,
           'ROUTE_NOT_ALLOWED',
@@ -113,38 +155,14 @@ export function createEgressHandler(deps: EgressHandlerDeps) {
         );
         return;
       }
-      value = definition.routeValues[route.name] ?? value;
-    }
-    const call = { req, res, started, client, path: target.path, route, service };
-    const method = req.method ?? '';
-    if (!isAllowed(route.config.allow, method, rest)) {
-      report.deny(
-        call,
-        'REQUEST_NOT_ALLOWED',
-        `route ${route.name} does not allow ${method} on this path`,
+      forward(service, definition.routeValues[route.name] ?? inject.value, presented.token);
+    };
+    const identity = deps.authenticator.authenticate(presented.token, client);
+    // A JWT's first verification is asynchronous; static tokens and cached JWTs are not.
+    if (identity instanceof Promise) {
+      identity.then(identified, () =>
+        refuse(req, res, started, route.name, 'INTERNAL', 'internal error', { status: 500 }),
       );
-      return;
-    }
-    if (value === undefined) {
-      report.deny(
-        call,
-        'ROUTE_NOT_ALLOWED',
-        `route ${route.name} has no value to inject for service ${service}`,
-      );
-      return;
-    }
-    deps.metrics?.proxyStarted(route.name);
-    forwardRequest(
-      {
-        req,
-        res,
-        route,
-        path: toUpstreamPath(route.config.upstream.basePath, rest, target.query),
-        headers: toUpstreamHeaders(req.rawHeaders, inject, value, token),
-        secrets:
-          inject.value === undefined || inject.value === value ? [value] : [value, inject.value],
-      },
-      (outcome) => report.forwarded(call, outcome),
-    );
+    } else identified(identity);
   };
 }

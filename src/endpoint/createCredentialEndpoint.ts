@@ -17,10 +17,11 @@ export const createCredentialEndpoint: Adapter = (context, config) => {
   const route = createCredentialRoute({
     authenticator: context.authenticator,
     credentials: context.credentials.table,
+    sessionCredentials: context.credentials.session,
     recordRequest: metrics ? metrics.recordRequest : () => undefined,
-    served: (name, credentials, client) => {
+    served: (name, credentials, client, session) => {
       const service = context.services().get(name);
-      if (service) context.audit.served(service, credentials, client);
+      if (service) context.audit.served(service, credentials, client, session);
     },
     failures: context.failures,
     logger,

@@ -1,6 +1,6 @@
 import { toTokenDigest } from './tokenDigest.js';
 
-/** Who holds a static token: a service name and the secret it presents, if it has one. */
+/** Who holds a static token: a service name and the secret it presents (none: token file or JWT only). */
 export interface TokenHolder {
   readonly name: string;
   readonly authToken?: string | undefined;
@@ -21,6 +21,8 @@ export interface DigestLookup {
 export interface TokenIndex {
   /** The service holding `token`, or undefined. Never compares the token as a string. */
   lookup(token: string): string | undefined;
+  /** The same, from the token's digest (`toTokenDigest`) when the caller has it already. */
+  lookupDigest(digest: string): string | undefined;
   readonly size: number;
 }
 
@@ -32,11 +34,11 @@ export function createTokenIndex(
   for (const holder of holders) {
     if (holder.authToken !== undefined) byDigest.set(toTokenDigest(holder.authToken), holder.name);
   }
+  const lookupDigest = (digest: string): string | undefined =>
+    byDigest.get(digest) ?? generated?.serviceOf(digest);
   return {
-    lookup(token) {
-      const digest = toTokenDigest(token);
-      return byDigest.get(digest) ?? generated?.serviceOf(digest);
-    },
+    lookup: (token) => lookupDigest(toTokenDigest(token)),
+    lookupDigest,
     get size() {
       return byDigest.size + (generated?.size ?? 0);
     },

@@ -123,7 +123,7 @@ export function createImdsRoutes(deps: ImdsRoutesDeps): Handler {
         )
       : new CredproxyError('IMDS_TOKEN_INVALID', 'the session token is not valid or has expired');
     refuse(req, res, error);
-    return verdict.reason;
+    return missing ? 'missing_token' : 'invalid_token';
   }
 
   function lastUpdated(service: ServiceConfig): number {

@@ -1,4 +1,5 @@
 import type { ServiceConfig } from '../config/types.js';
+import type { CredentialSession } from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { type Logger, TOP_LEVEL_REDACTED_PATHS } from './createLogger.js';
 
@@ -9,8 +10,18 @@ import { type Logger, TOP_LEVEL_REDACTED_PATHS } from './createLogger.js';
  * key id identifies a set in CloudTrail; the secret key and session token never appear.
  */
 export interface AuditTrail {
-  fetched(service: ServiceConfig, credentials: Credentials, kind: 'initial' | 'refresh'): void;
-  served(service: ServiceConfig, credentials: Credentials, clientAddress: string): void;
+  fetched(
+    service: ServiceConfig,
+    credentials: Credentials,
+    kind: 'initial' | 'refresh',
+    session?: CredentialSession,
+  ): void;
+  served(
+    service: ServiceConfig,
+    credentials: Credentials,
+    clientAddress: string,
+    session?: CredentialSession,
+  ): void;
   /** One egress request of an identified caller, forwarded or refused by the route's rules. */
   proxied(request: ProxiedRequest): void;
 }
@@ -49,7 +60,11 @@ export function createAuditTrail(logger: Logger): AuditTrail {
   );
   const seen = new WeakMap<Credentials, Set<string>>();
 
-  function fields(service: ServiceConfig, credentials: Credentials) {
+  function fields(
+    service: ServiceConfig,
+    credentials: Credentials,
+    session: CredentialSession | undefined,
+  ) {
     return {
       service: service.name,
       roleArn: credentials.roleArn,
@@ -57,17 +72,26 @@ export function createAuditTrail(logger: Logger): AuditTrail {
       expiration: new Date(credentials.expiresAtMs).toISOString(),
       origin: service.origin.kind,
       originFile: service.origin.file,
+      // A per-session set (JWT claims): its tag set and source identity, as sent to STS.
+      ...(session === undefined
+        ? {}
+        : {
+            sessionTags: Object.fromEntries(session.tags.map((tag) => [tag.key, tag.value])),
+            ...(session.sourceIdentity === undefined
+              ? {}
+              : { sourceIdentity: session.sourceIdentity }),
+          }),
     };
   }
 
   return {
-    fetched(service, credentials, kind) {
+    fetched(service, credentials, kind, session) {
       audit.info(
-        { event: 'credentials_fetched', kind, ...fields(service, credentials) },
+        { event: 'credentials_fetched', kind, ...fields(service, credentials, session) },
         'credentials fetched',
       );
     },
-    served(service, credentials, clientAddress) {
+    served(service, credentials, clientAddress, session) {
       let addresses = seen.get(credentials);
       if (!addresses) {
         addresses = new Set();
@@ -76,7 +100,11 @@ export function createAuditTrail(logger: Logger): AuditTrail {
       if (addresses.has(clientAddress)) return;
       if (addresses.size < MAX_ADDRESSES_PER_SET) addresses.add(clientAddress);
       audit.info(
-        { event: 'credentials_served', client: clientAddress, ...fields(service, credentials) },
+        {
+          event: 'credentials_served',
+          client: clientAddress,
+          ...fields(service, credentials, session),
+        },
         'credentials served',
       );
     },

@@ -22,6 +22,8 @@ export const REDACTED_PATHS = [
   'Token',
   'aws_secret_access_key',
   'session_token',
+  'shared_secret',
+  'sharedSecret',
   'headers.authorization',
   'req.headers.authorization',
   '*.authToken',
@@ -34,6 +36,8 @@ export const REDACTED_PATHS = [
   '*.SessionToken',
   '*.aws_secret_access_key',
   '*.session_token',
+  '*.shared_secret',
+  '*.sharedSecret',
 ];
 
 /**

@@ -12,6 +12,8 @@ export const REQUEST_RESULTS = [
   'success',
   'missing_token',
   'invalid_token',
+  'invalid_jwt',
+  'forbidden',
   'unavailable',
   'rate_limited',
   'error',
@@ -56,6 +58,15 @@ export interface Metrics {
   proxyStarted(route: string): void;
   /** An egress request ended; call once per `proxyStarted`, and for refusals without one. */
   recordProxied(sample: ProxiedSample, started: boolean): void;
+  /** An issuer's key set loaded: how many keys, and when. */
+  setJwtKeys(issuer: string, keys: number, atMs: number): void;
+  recordJwtKeyFailure(issuer: string): void;
+  /** An issuer a reload removed: its series go with it. */
+  forgetJwtIssuer(issuer: string): void;
+  /** One JWT verification (not a cached decision): `accepted` or why not. */
+  recordJwtVerification(result: string): void;
+  /** A per-session credential set dropped past the cap of distinct sets per service. */
+  recordSessionEviction(service: string): void;
 }
 
 export function createMetrics(version: string): Metrics {
@@ -214,6 +225,36 @@ export function createMetrics(version: string): Metrics {
     }
     return stats;
   };
+  const jwtKeys = new Gauge({
+    name: 'credproxy_jwt_keys',
+    help: 'Verification keys of each JWT issuer in use (kids in its key set).',
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtKeysLoaded = new Gauge({
+    name: 'credproxy_jwt_keys_loaded_timestamp_seconds',
+    help: "When each JWT issuer's key set was last loaded or confirmed unchanged (Unix time, seconds).",
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtKeyFailures = new Counter({
+    name: 'credproxy_jwt_key_load_failures_total',
+    help: "Failed loads of a JWT issuer's key set (the keys in use stay).",
+    labelNames: ['issuer'],
+    registers: [registry],
+  });
+  const jwtVerifications = new Counter({
+    name: 'credproxy_jwt_verifications_total',
+    help: 'JWT verifications (a token seen before is answered from cache and not counted), by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const sessionEvictions = new Counter({
+    name: 'credproxy_session_set_evictions_total',
+    help: 'Per-session credential sets (distinct JWT session tags) dropped to stay within the cap per service.',
+    labelNames: ['service'],
+    registers: [registry],
+  });
 
   info.labels(version).set(1);
   for (const origin of ['static', 'dynamic'] as const) active.labels(origin).set(0);
@@ -239,10 +280,14 @@ export function createMetrics(version: string): Metrics {
       stsDuration.remove(service);
       for (const outcome of ['success', 'failure']) stsCalls.remove(service, outcome);
       for (const reason of Object.keys(ERROR_CODES)) refreshFailures.remove(service, reason);
+      sessionEvictions.remove(service);
       for (const result of REQUEST_RESULTS) {
         requestSeries.delete(`${service}\u0000${result}`);
         duration.remove(service, result);
       }
+      sessionEvictions.remove(service);
+      for (const [key, series] of proxyCounts)
+        if (series.labels[1] === service) proxyCounts.delete(key);
     },
     recordStsCall(service, outcome, seconds) {
       stsCalls.labels(service, outcome).inc();
@@ -271,5 +316,17 @@ export function createMetrics(version: string): Metrics {
         stats.errors.set(sample.upstreamError, (stats.errors.get(sample.upstreamError) ?? 0) + 1);
       }
     },
+    setJwtKeys(issuer, keys, atMs) {
+      jwtKeys.labels(issuer).set(keys);
+      jwtKeysLoaded.labels(issuer).set(Math.floor(atMs / 1000));
+    },
+    recordJwtKeyFailure: (issuer) => jwtKeyFailures.labels(issuer).inc(),
+    forgetJwtIssuer(issuer) {
+      jwtKeys.remove(issuer);
+      jwtKeysLoaded.remove(issuer);
+      jwtKeyFailures.remove(issuer);
+    },
+    recordJwtVerification: (result) => jwtVerifications.labels(result).inc(),
+    recordSessionEviction: (service) => sessionEvictions.labels(service).inc(),
   };
 }

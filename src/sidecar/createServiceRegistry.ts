@@ -3,16 +3,20 @@ import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import { hasRole, toCredentialTarget } from '../credentials/ports.js';
 import type { TokenFiles } from '../identity/createTokenFiles.js';
 import { createTokenIndex, type TokenIndex } from '../identity/createTokenIndex.js';
+import type { JwtIdentity } from '../identity/jwt/createJwtIdentity.js';
 import type { Metrics } from '../observability/createMetrics.js';
 
-/** The services in force and their token index: what every door reads, swapped as one. */
+/**
+ * The services in force, their token index and which JWTs select them: what every door reads,
+ * swapped as one.
+ */
 export interface ServiceRegistry {
   services(): ReadonlyMap<string, ServiceConfig>;
   tokens(): TokenIndex;
   /**
-   * Make `next` the services in force. The token index, the definitions and the credential
-   * table are swapped in one synchronous step, so a removed or rotated token stops matching at
-   * once; credentials for new definitions are fetched in the background and never delay the
+   * Make `next` the services in force. The token index, the JWT service selection (and its
+   * cached decisions), the definitions and the credential table are swapped in one synchronous
+   * step, so a removed or rotated token stops matching at once; credentials for new definitions are fetched in the background and never delay the
    * swap. Returns how many services need a fetch.
    */
   apply(next: readonly ServiceConfig[]): number;
@@ -23,6 +27,8 @@ export function createServiceRegistry(
   metrics: Metrics | undefined,
   /** Generated tokens (token_file), indexed with the static ones and started in the same step. */
   tokenFiles?: TokenFiles,
+  /** JWT identity: its service selection is swapped in the same step. */
+  jwt?: JwtIdentity,
 ): ServiceRegistry {
   let services: ReadonlyMap<string, ServiceConfig> = new Map();
   let tokens: TokenIndex = createTokenIndex([]);
@@ -35,6 +41,7 @@ export function createServiceRegistry(
       services = new Map(next.map((s) => [s.name, s]));
       tokenFiles?.apply(next);
       tokens = createTokenIndex(next, tokenFiles);
+      jwt?.setServices(next);
       // A service with only egress routes never calls STS: it has no credential entry.
       const fresh = credentials.apply(next.filter(hasRole).map(toCredentialTarget));
       for (const name of previous.keys()) if (!services.has(name)) metrics?.forgetService(name);

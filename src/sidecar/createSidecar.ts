@@ -10,6 +10,7 @@ import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
+import { createJwtIdentity } from '../identity/jwt/createJwtIdentity.js';
 import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
@@ -90,18 +91,31 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     observer: {
       issued(target, set, kind) {
         const service = registry.services().get(target.name);
-        if (service) audit.fetched(service, set, kind);
-        metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
+        if (service) audit.fetched(service, set, kind, target.session);
+        // The gauge follows the service's own set; per-session sets come and go with callers.
+        if (target.session === undefined) {
+          metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
+        }
       },
       failed: (target, error) => metrics?.recordRefreshFailure(target.name, error.code),
       stsCall: (target, outcome, ms) => metrics?.recordStsCall(target.name, outcome, ms / 1000),
+      sessionEvicted: (target) => metrics?.recordSessionEviction(target.name),
     },
+  });
+  const jwt = createJwtIdentity(config.identity, [], {
+    clock,
+    logger: logger.child({ component: 'identity' }),
+    keys: {
+      loaded: (issuer, keys, atMs) => metrics?.setJwtKeys(issuer, keys, atMs),
+      failed: (issuer) => metrics?.recordJwtKeyFailure(issuer),
+    },
+    verified: (result) => metrics?.recordJwtVerification(result),
   });
   const tokenFiles = createTokenFiles({
     clock,
     logger: logger.child({ component: 'token-files' }),
   });
-  const registry = createServiceRegistry(credentials, metrics, tokenFiles);
+  const registry = createServiceRegistry(credentials, metrics, tokenFiles, jwt);
   const now = () => clock.now();
   const context: SidecarContext = {
     logger,
@@ -110,6 +124,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     authenticator: createAuthenticator({
       index: registry.tokens,
       limiter: createFailureLimiter({ ...DEFAULT_FAILURE_LIMITS, now }),
+      jwt: () => jwt,
     }),
     failures: createFailureLog({ logger: logger.child({ component: 'http' }), now }),
     credentials,
@@ -134,7 +149,12 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     reloadConfig: deps.reloadConfig,
     config: () => config,
     setConfig: (next) => {
+      const kept = new Set(next.identity.jwt?.issuers.map((issuer) => issuer.name));
+      for (const issuer of config.identity.jwt?.issuers ?? []) {
+        if (!kept.has(issuer.name)) metrics?.forgetJwtIssuer(issuer.name);
+      }
       config = next;
+      jwt.configure(next.identity);
     },
     replaceAssumer(requestTimeoutSeconds) {
       const old = assumer;
@@ -154,6 +174,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       await Promise.all(listeners.map((l) => l.close(0)));
       tokenFiles.stop();
       credentials.stop();
+      jwt.close();
       assumer.destroy?.();
       throw error;
     }
@@ -186,6 +207,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       await Promise.all(listeners.map((l) => l.close(DRAIN_GRACE_MS)));
       tokenFiles.stop();
       credentials.stop();
+      jwt.close();
       assumer.destroy?.();
       logger.info({}, 'stopped');
     },

@@ -30,7 +30,8 @@ const RESTART_KEYS: ReadonlyArray<readonly [string, (c: Config) => unknown]> = [
 /**
  * Every key a SIGHUP reads is either applied or named as needing a restart; none is ignored
  * silently. `server.log_health_checks`, `aws_defaults`, services and `dynamic_services` are
- * applied by the reload itself.
+ * applied by the reload itself, `identity` by the sidecar when the config is set (JWT issuers
+ * and keys rebuilt when changed).
  */
 export function toConfigChanges(before: Config, after: Config): ConfigChanges {
   const a = before.credentials;

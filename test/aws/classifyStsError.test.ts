@@ -66,4 +66,27 @@ describe('classifyStsError', () => {
 
     expect(result.message).toBe('STS refused the call with HTTP 418 (unrecognised error)');
   });
+
+  it('says the trust policy lacks sts:TagSession when STS names it, final, without echoing the principal', () => {
+    const error = stsError('AccessDenied', 403);
+    error.message =
+      'User: arn:aws:iam::123456789012:user/source is not authorized to perform: sts:TagSession on resource: arn:aws:iam::123456789012:role/app';
+
+    const result = classifyStsError(error, { tagged: true });
+
+    expect(result).toEqual({
+      code: 'STS_TAG_SESSION_DENIED',
+      transient: false,
+      message:
+        "STS denied AssumeRole with session tags (AccessDenied): the role's trust policy must allow sts:TagSession (and sts:SetSourceIdentity when a source identity is passed)",
+    });
+  });
+
+  it('adds the sts:TagSession hint to a plain AccessDenied when the call carried tags', () => {
+    const result = classifyStsError(stsError('AccessDenied', 403), { tagged: true });
+
+    expect(result.code).toBe('STS_ACCESS_DENIED');
+    expect(result.message).toContain('must also allow sts:TagSession');
+    expect(classifyStsError(stsError('AccessDenied', 403)).message).not.toContain('TagSession');
+  });
 });

@@ -145,7 +145,7 @@ describe('classifyStsError on the SDK timeout errors', () => {
     ],
     [timeoutError('read ECONNRESET', 'ECONNRESET'), 'STS could not be reached (ECONNRESET)'],
   ])('words %s as %s, transient', (error, message) => {
-    expect(classifyStsError(error, 2)).toEqual({
+    expect(classifyStsError(error, { requestTimeoutSeconds: 2 })).toEqual({
       code: 'STS_UNAVAILABLE',
       transient: true,
       message,

@@ -82,4 +82,45 @@ describe('toAssumeRoleInput', () => {
       SourceIdentity: 'alice',
     });
   });
+
+  it("adds a caller session's tags, transitive keys and source identity to the role's own", () => {
+    const input = toAssumeRoleInput(
+      {
+        roleArn: ROLE,
+        roleSessionName: 'sess',
+        durationSeconds: 3600,
+        tags: [{ key: 'Env', value: 'prod' }],
+      },
+      {
+        tags: [
+          { key: 'Tenant', value: 'acme' },
+          { key: 'Team', value: 'blue' },
+        ],
+        transitiveTagKeys: ['Tenant', 'Team'],
+        sourceIdentity: 'sandbox-17',
+        key: 'k',
+      },
+    );
+
+    expect(input).toMatchObject({
+      Tags: [
+        { Key: 'Env', Value: 'prod' },
+        { Key: 'Tenant', Value: 'acme' },
+        { Key: 'Team', Value: 'blue' },
+      ],
+      TransitiveTagKeys: ['Tenant', 'Team'],
+      SourceIdentity: 'sandbox-17',
+    });
+  });
+
+  it('sends no Tags and no TransitiveTagKeys when there are none', () => {
+    const input = toAssumeRoleInput(
+      { roleArn: ROLE, roleSessionName: 'sess', durationSeconds: 3600 },
+      { tags: [], transitiveTagKeys: [], key: 'k' },
+    );
+
+    expect(input.Tags).toBeUndefined();
+    expect(input.TransitiveTagKeys).toBeUndefined();
+    expect(input.SourceIdentity).toBeUndefined();
+  });
 });

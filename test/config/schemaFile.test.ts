@@ -62,6 +62,9 @@ describe('compileValidators', () => {
     const compile = () => compileValidators(readSchema(), { validateSchema: true });
 
     expect(compile).not.toThrow();
-    expect(compile().service({})).toBe(false);
+    // Which keys a service needs (a way in; a role or routes) are rules with their own messages
+    // (rules/requireWayIn.ts, toServiceConfig.ts); the schema checks each key's shape.
+    expect(compile().service({ auth_token: 5 })).toBe(false);
+    expect(compile().service({ auth_token: 'x', surprise: 1 })).toBe(false);
   });
 });

@@ -63,14 +63,14 @@ describe('token_file in the main config', () => {
     ]);
   });
 
-  it('requires auth_token, token_file or both, in one line at the service', () => {
+  it('requires auth_token, token_file or jwt, in one line at the service', () => {
     const document = {
       aws_defaults: { region: 'us-east-1' },
       services: { app1: { assumed_role: ROLE } },
     };
 
     expect(linesOf(document)).toEqual([
-      `${FILE}: services.app1: needs auth_token, token_file or both`,
+      `${FILE}: services.app1: needs auth_token, token_file or jwt (a service needs at least one way in)`,
     ]);
   });
 

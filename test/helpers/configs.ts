@@ -41,6 +41,7 @@ export function makeConfig(services: ServiceConfig[], overrides: Partial<Config>
     server: { host: '127.0.0.1', port: 0, debug: false, logHealthChecks: false },
     credentials: { refreshBufferSeconds: 1200, retryDelaySeconds: 60, requestTimeoutSeconds: 5 },
     awsDefaults: { raw: {} },
+    identity: { jwt: undefined },
     services,
     dynamicServices: {
       enabled: false,

@@ -4,6 +4,8 @@ import type { Clock, Credentials } from '../../src/credentials/types.js';
 /** A role assumer that counts calls and answers from a script: credentials or an error. */
 export interface FakeAssumer extends RoleAssumer {
   calls: number;
+  /** Every target asked for, in order (a per-session set carries its session). */
+  targets: CredentialTarget[];
   /** Next answers, in order; when empty, a fresh set valid for the service's duration. */
   script: Array<Error | { lifetimeMs: number }>;
   /** When set, calls wait for `release()` before answering. */
@@ -15,6 +17,7 @@ export function createFakeAssumer(clock: Clock): FakeAssumer {
   let waiting: Array<() => void> = [];
   const assumer: FakeAssumer = {
     calls: 0,
+    targets: [],
     script: [],
     hold: false,
     release() {
@@ -24,6 +27,7 @@ export function createFakeAssumer(clock: Clock): FakeAssumer {
     },
     async assumeRole(service: CredentialTarget): Promise<Credentials> {
       assumer.calls += 1;
+      assumer.targets.push(service);
       const n = assumer.calls;
       const step = assumer.script.shift();
       if (assumer.hold) await new Promise<void>((resolve) => waiting.push(resolve));

@@ -34,6 +34,8 @@ export interface FaultProxy {
   setMode(mode: FaultMode): void;
   /** Requests received so far, in any mode. */
   requests(): number;
+  /** The body of every request received so far, in order (STS query-protocol forms). */
+  bodies(): readonly string[];
   stop(): Promise<void>;
 }
 
@@ -42,13 +44,17 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = new URL(targetUrl);
   let mode: FaultMode = { kind: 'pass' };
   let received = 0;
+  const bodies: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
     received += 1;
     const current = mode;
     readBody(req).then(
-      (body) => handle(current, req, body, res),
+      (body) => {
+        bodies.push(body.toString('utf8'));
+        handle(current, req, body, res);
+      },
       () => res.destroy(),
     );
   });
@@ -145,6 +151,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       mode = next;
     },
     requests: () => received,
+    bodies: () => bodies,
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();

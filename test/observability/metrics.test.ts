@@ -20,6 +20,11 @@ const EXPECTED = {
   credproxy_proxy_upstream_errors_total: { type: 'counter', labels: ['reason', 'route'] },
   credproxy_proxy_bytes_total: { type: 'counter', labels: ['direction', 'route'] },
   credproxy_proxy_in_flight_requests: { type: 'gauge', labels: ['route'] },
+  credproxy_jwt_keys: { type: 'gauge', labels: ['issuer'] },
+  credproxy_jwt_keys_loaded_timestamp_seconds: { type: 'gauge', labels: ['issuer'] },
+  credproxy_jwt_key_load_failures_total: { type: 'counter', labels: ['issuer'] },
+  credproxy_jwt_verifications_total: { type: 'counter', labels: ['result'] },
+  credproxy_session_set_evictions_total: { type: 'counter', labels: ['service'] },
 };
 
 describe('createMetrics', () => {

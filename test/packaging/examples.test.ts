@@ -27,6 +27,7 @@ const EXAMPLES = [
   'agent-sandbox',
   'basic',
   'dynamic',
+  'jwt',
   'kubernetes',
   'metrics',
   'multi-role',

@@ -5,7 +5,7 @@
  * memory next to the config that already holds them; nothing here is ever logged.
  */
 export interface TokenOwners<Owner> {
-  /** A service with no static token (a token file only) holds nothing: undefined is no token. */
+  /** A service with no static token (a token file or JWT only) holds nothing: undefined is no token. */
   ownerOf(token: string | undefined): Owner | undefined;
   /** Claims `token` for `owner` unless it is held; returns the owner that holds it now. */
   claim(token: string | undefined, owner: Owner): Owner;

@@ -36,6 +36,9 @@ const DEF_MESSAGES: Readonly<Record<string, string>> = {
   headerName: 'must be an HTTP header name such as x-api-key or Authorization',
   headerValue:
     'must be printable ASCII without leading or trailing spaces (no line breaks: it becomes a header value)',
+  issuerName: 'is not a valid issuer name: use letters, digits, _ and -',
+  jsonPointer:
+    'must be a JSON Pointer such as /tenant or /kubernetes.io/namespace (starts with /; ~ only as ~0 or ~1)',
 };
 
 /** Keys users carry over from the original's docs, with what to write instead. */
@@ -106,7 +109,7 @@ function describe(
     case 'propertyNames':
       return {
         path: joinKeyPath(path, String(params.propertyName)),
-        message: DEF_MESSAGES[namesDef(error.parentSchema)] ?? DEF_MESSAGES.serviceName ?? '',
+        message: DEF_MESSAGES[propertyNamesDef(error.parentSchema)] ?? 'is not a valid key',
       };
     case 'type':
       if (fromSubstitution && defName(schemaPath) === 'port') {
@@ -206,11 +209,11 @@ function unknownKeyMessage(key: string, parent: ErrorObject['parentSchema']): st
   return list === '' ? 'is not a known key' : `is not a known key (expected one of: ${list})`;
 }
 
-/** The `$defs` name a mapping's keys must match (`serviceName`, `routeName`). */
-function namesDef(parent: ErrorObject['parentSchema']): string {
+/** The `$defs` entry a map's keys must match (`serviceName`, `tagKey`, `jsonPointer`, ...). */
+function propertyNamesDef(parent: ErrorObject['parentSchema']): string {
   const names = isRecord(parent) ? parent.propertyNames : undefined;
   const ref = isRecord(names) && typeof names.$ref === 'string' ? names.$ref : '';
-  return ref.slice(ref.lastIndexOf('/') + 1);
+  return defName(ref.slice(ref.indexOf('#') + 1));
 }
 
 /** `/$defs/roleArn/pattern` → `roleArn`. */
