@@ -10,7 +10,6 @@ import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
-import { createJwtIdentity } from '../identity/jwt/createJwtIdentity.js';
 import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
@@ -21,6 +20,7 @@ import { logConfigWarnings } from '../observability/logConfigWarnings.js';
 import { VERSION } from '../version.js';
 import { createReloader } from './createReloader.js';
 import { createServiceRegistry } from './createServiceRegistry.js';
+import { createObservedJwtIdentity, toCacheObserver } from './observeParts.js';
 import { toConnectHint } from './toConnectHint.js';
 import type { Adapter, Listener, SidecarContext } from './types.js';
 
@@ -88,29 +88,9 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     clock,
     random: deps.random ?? Math.random,
     logger: logger.child({ component: 'credentials' }),
-    observer: {
-      issued(target, set, kind) {
-        const service = registry.services().get(target.name);
-        if (service) audit.fetched(service, set, kind, target.session);
-        // The gauge follows the service's own set; per-session sets come and go with callers.
-        if (target.session === undefined) {
-          metrics?.setCredentialsExpiry(target.name, set.expiresAtMs);
-        }
-      },
-      failed: (target, error) => metrics?.recordRefreshFailure(target.name, error.code),
-      stsCall: (target, outcome, ms) => metrics?.recordStsCall(target.name, outcome, ms / 1000),
-      sessionEvicted: (target) => metrics?.recordSessionEviction(target.name),
-    },
+    observer: toCacheObserver(audit, metrics, () => registry.services()),
   });
-  const jwt = createJwtIdentity(config.identity, [], {
-    clock,
-    logger: logger.child({ component: 'identity' }),
-    keys: {
-      loaded: (issuer, keys, atMs) => metrics?.setJwtKeys(issuer, keys, atMs),
-      failed: (issuer) => metrics?.recordJwtKeyFailure(issuer),
-    },
-    verified: (result) => metrics?.recordJwtVerification(result),
-  });
+  const jwt = createObservedJwtIdentity(config.identity, clock, logger, metrics);
   const tokenFiles = createTokenFiles({
     clock,
     logger: logger.child({ component: 'token-files' }),
