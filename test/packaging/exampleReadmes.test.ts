@@ -25,6 +25,7 @@ const EXAMPLES = [
   'agent-sandbox',
   'basic',
   'dynamic',
+  'jwt',
   'kubernetes',
   'metrics',
   'multi-role',
