@@ -7,6 +7,7 @@ import type { PortSources } from './ports.js';
 import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.js';
 import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
 import { toDynamicServices } from './toDynamicServices.js';
+import { toForwardProxyConfig } from './toForwardProxyConfig.js';
 import { toImdsListeners } from './toImdsListeners.js';
 import { toProxyConfig } from './toProxyConfig.js';
 import type { ServiceContext } from './toServiceConfig.js';
@@ -42,6 +43,10 @@ export function toConfig(
   const prometheus = record(record(document.metrics).prometheus);
   const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
   const proxy = toProxyConfig(record(document.proxy), context);
+  const forwardProxy =
+    isRecord(document.forward_proxy) && !context.isInvalid('forward_proxy')
+      ? toForwardProxyConfig(document.forward_proxy, context)
+      : undefined;
   const services: ServiceConfig[] = [];
   if (!context.isInvalid('aws_defaults')) {
     const serviceContext: ServiceContext = {
@@ -50,6 +55,7 @@ export function toConfig(
       issues,
       resolvePath: context.resolvePath,
       routes: routesByName(record(record(document.proxy).routes), proxy.routes),
+      forwardRules: new Set(Object.keys(record(record(document.forward_proxy).rules))),
     };
     for (const [name, block] of Object.entries(record(document.services))) {
       const path = `services.${name}`;
@@ -99,6 +105,16 @@ export function toConfig(
       );
     }
   }
+  if (forwardProxy !== undefined && forwardProxy.port !== 0) {
+    const taken = [port, ...(metrics.enabled ? [metrics.port] : [])];
+    if (proxy.routes.length > 0) taken.push(proxy.port);
+    if (taken.includes(forwardProxy.port)) {
+      issues.error(
+        'forward_proxy.port',
+        `must differ from the other listeners' ports (${forwardProxy.port} is taken); use another port or 0 for a free one`,
+      );
+    }
+  }
   return {
     file: context.file,
     server: {
@@ -119,6 +135,7 @@ export function toConfig(
     metrics,
     imds,
     proxy,
+    ...(forwardProxy === undefined ? {} : { forwardProxy }),
   };
 }
 
