@@ -20,6 +20,8 @@ const EXPECTED = {
   credproxy_proxy_upstream_errors_total: { type: 'counter', labels: ['reason', 'route'] },
   credproxy_proxy_bytes_total: { type: 'counter', labels: ['direction', 'route'] },
   credproxy_proxy_in_flight_requests: { type: 'gauge', labels: ['route'] },
+  credproxy_forward_interceptions_total: { type: 'counter', labels: ['result'] },
+  credproxy_forward_certificates: { type: 'gauge', labels: [] },
 };
 
 describe('createMetrics', () => {
