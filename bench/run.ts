@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureEgress } from './figures/egress.js';
+import { measureForward } from './figures/forward.js';
 import { measureHerd } from './figures/herd.js';
 import { measureMemory } from './figures/memory.js';
 import { measureReload } from './figures/reload.js';
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
     [[1, 7], () => (moto ? measureLoadFigures(ctx) : Promise.resolve([]))],
     [[6], async () => [await measureReload(ctx)]],
     [[8, 9, 10], () => measureEgress(ctx, selected)],
+    [[11], async () => [await measureForward(ctx)]],
   ];
   const figures: FigureResult[] = [];
   try {
