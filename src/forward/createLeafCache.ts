@@ -1,5 +1,5 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { issueLeafCertificate } from './issueLeafCertificate.js';
+import { createLeafSigner, issueLeafCertificate, type LeafSigner } from './issueLeafCertificate.js';
 import type { CertificateAuthority } from './readCertificateAuthority.js';
 
 /** Hosts whose certificates are kept; the least recently used goes first past this. */
@@ -31,26 +31,29 @@ export function createLeafCache(deps: {
   readonly maxEntries?: number;
 }): LeafCache {
   const entries = new Map<string, Entry>();
+  let signer: Promise<LeafSigner> | undefined;
   const max = deps.maxEntries ?? MAX_CACHED_LEAVES;
 
   function issue(host: string): Entry {
     const entry: Entry = {
       notAfterMs: Number.POSITIVE_INFINITY,
-      context: issueLeafCertificate(deps.ca, host, deps.now()).then(
-        (leaf) => {
-          entry.notAfterMs = leaf.notAfterMs;
-          return createSecureContext({
-            key: leaf.keyPem,
-            cert: leaf.certChainPem,
-            minVersion: deps.minVersion,
-          });
-        },
-        (error: unknown) => {
-          if (entries.get(host) === entry) entries.delete(host);
-          deps.onSize?.(entries.size);
-          throw error;
-        },
-      ),
+      context: (signer ??= createLeafSigner(deps.ca))
+        .then((s) => issueLeafCertificate(s, host, deps.now()))
+        .then(
+          (leaf) => {
+            entry.notAfterMs = leaf.notAfterMs;
+            return createSecureContext({
+              key: leaf.keyPem,
+              cert: leaf.certChainPem,
+              minVersion: deps.minVersion,
+            });
+          },
+          (error: unknown) => {
+            if (entries.get(host) === entry) entries.delete(host);
+            deps.onSize?.(entries.size);
+            throw error;
+          },
+        ),
     };
     return entry;
   }

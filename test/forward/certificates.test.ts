@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLeafCache } from '../../src/forward/createLeafCache.js';
-import { issueLeafCertificate } from '../../src/forward/issueLeafCertificate.js';
+import { createLeafSigner, issueLeafCertificate } from '../../src/forward/issueLeafCertificate.js';
 import { readCertificateAuthority } from '../../src/forward/readCertificateAuthority.js';
 import { tempDir } from './forwardSetup.js';
 
@@ -66,7 +66,7 @@ describe('leaf certificates', () => {
   it('name exactly the host, are ECDSA P-256, serverAuth, valid at most 398 days, signed by the CA', async () => {
     const { ca } = await readCertificateAuthority(files, { create: true, now: () => NOW });
 
-    const leaf = await issueLeafCertificate(ca, 'api.github.com', NOW);
+    const leaf = await issueLeafCertificate(await createLeafSigner(ca), 'api.github.com', NOW);
 
     const cert = new X509Certificate(leaf.certChainPem);
     expect(cert.subjectAltName).toBe('DNS:api.github.com');
