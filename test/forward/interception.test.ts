@@ -4,6 +4,7 @@ import { createServer as createTlsServer, connect as tlsConnect } from 'node:tls
 import { EnvHttpProxyAgent, fetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeAgent } from '../egress/egressSetup.js';
+import { send } from '../egress/send.js';
 import { headerValues, startUpstream, type Upstream } from '../egress/upstream.js';
 import { basic, sendConnect } from './connect.js';
 import {
@@ -190,5 +191,19 @@ describe('forward proxy interception (node fetch through EnvHttpProxyAgent)', ()
     expect(metrics).toMatch(/credproxy_forward_interceptions_total\{result="ok"\} [1-9]/);
     expect(metrics).toMatch(/credproxy_forward_certificates 2/);
     expect(metrics).not.toContain(GITHUB_KEY);
+  });
+
+  it('refuses plain http:// to a rule host off loopback (the key would travel in clear), and asks for credentials first', async () => {
+    const withCredentials = await send(app.proxy, `http://${API_HOST}/user`, {
+      headers: { 'Proxy-Authorization': basic('agent', AGENT_TOKEN), host: API_HOST },
+    });
+    const without = await send(app.proxy, `http://${API_HOST}/user`, {
+      headers: { host: API_HOST },
+    });
+
+    expect(withCredentials.status).toBe(403);
+    expect(withCredentials.json?.code).toBe('PLAIN_HTTP_REFUSED');
+    expect(without.status).toBe(407);
+    expect(without.headers['proxy-authenticate']).toBe('Basic realm="credproxy"');
   });
 });
