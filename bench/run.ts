@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureEgress } from './figures/egress.js';
+import { measureForward } from './figures/forward.js';
 import { measureHerd } from './figures/herd.js';
 import { measureJwt } from './figures/jwt.js';
 import { measureMemory } from './figures/memory.js';
@@ -39,7 +40,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11,12').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -118,6 +119,7 @@ async function main(): Promise<number> {
     [[6], async () => [await measureReload(ctx)]],
     [[8, 9, 10], () => measureEgress(ctx, selected)],
     [[11], async () => [await measureJwt(ctx)]],
+    [[12], async () => [await measureForward(ctx)]],
   ];
   const figures: FigureResult[] = [];
   try {

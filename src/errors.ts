@@ -157,6 +157,34 @@ export const ERROR_CODES = {
     status: 504,
     description: 'The upstream did not connect or send response headers in time (504).',
   },
+  // Forward proxy (forward_proxy): answered on the CONNECT or the plain request itself.
+  PROXY_AUTH_REQUIRED: {
+    status: 407,
+    description:
+      'The forward proxy got no Proxy-Authorization, or one whose service name and token do not match (407).',
+  },
+  HOST_NOT_ALLOWED: {
+    status: 403,
+    description:
+      'No forward rule the service may use and no tunnel_hosts entry covers the host, and otherwise is deny; or the host is covered but not on this port (403).',
+  },
+  RULE_NOT_ALLOWED: {
+    status: 403,
+    description: "The host's forward rule is not in the calling service's forward_rules (403).",
+  },
+  PLAIN_HTTP_REFUSED: {
+    status: 403,
+    description:
+      'A plain http:// request to an intercepted host that is not on loopback: the injected secret would cross the network in clear text (403).',
+  },
+  CA_KEY_EXPOSED: {
+    description:
+      "The forward proxy's CA key file is readable by group or others; credproxy refuses to start.",
+  },
+  CA_UNUSABLE: {
+    description:
+      "The forward proxy's CA certificate or key cannot be read, written or parsed, or they do not match.",
+  },
   CLIENT_CLOSED: {
     description:
       'The client went away before the answer was complete; the upstream request was aborted (audit and metrics only).',

@@ -106,6 +106,23 @@ export async function runCli(context: CliContext): Promise<CliOutcome> {
   addJwtCommands(program, context, (code) => {
     outcome = { kind: 'exit', code };
   });
+  const ca = program.command('ca').description("the forward proxy's CA (forward_proxy.ca)");
+  for (const [action, description] of [
+    ['init', 'create the CA certificate and key (key mode 0600) unless they exist'],
+    ['export', 'print the CA certificate (PEM) for workloads to trust'],
+  ] as const) {
+    ca.command(action)
+      .description(description)
+      .action(async (_options: unknown, command: Command) => {
+        const { runCa } = await import('./caCommand.js');
+        // --config is the root program's option: `credproxy ca init --config FILE` sets it.
+        const { config } = command.optsWithGlobals<RootOptions>();
+        const configFile =
+          config ?? nonEmpty(context.env.CREDPROXY_CONFIG_FILE) ?? DEFAULT_CONFIG_FILE;
+        const code = await runCa({ ...context, action, configFile });
+        outcome = { kind: 'exit', code };
+      });
+  }
   try {
     await program.parseAsync([...context.argv], { from: 'user' });
     return outcome;

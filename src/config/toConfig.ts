@@ -8,6 +8,7 @@ import { checkServiceTokens, tokenHoldersOf } from './rules/checkServiceTokens.j
 import { checkTokenFilePaths } from './rules/checkTokenFilePaths.js';
 import { requireWayIn } from './rules/requireWayIn.js';
 import { toDynamicServices } from './toDynamicServices.js';
+import { toForwardProxyConfig } from './toForwardProxyConfig.js';
 import { toIdentityConfig } from './toIdentityConfig.js';
 import { toImdsListeners } from './toImdsListeners.js';
 import { toProxyConfig } from './toProxyConfig.js';
@@ -52,6 +53,10 @@ export function toConfig(
   const awsDefaults = toAwsDefaults(record(document.aws_defaults), context);
   const proxy = toProxyConfig(record(document.proxy), context);
   const identity = toIdentityConfig(record(document.identity), context);
+  const forwardProxy =
+    isRecord(document.forward_proxy) && !context.isInvalid('forward_proxy')
+      ? toForwardProxyConfig(document.forward_proxy, context)
+      : undefined;
   const services: ServiceConfig[] = [];
   if (!context.isInvalid('aws_defaults')) {
     const serviceContext: ServiceContext = {
@@ -66,6 +71,7 @@ export function toConfig(
           (name) => !identity.jwt?.issuers.some((issuer) => issuer.name === name),
         ),
       ),
+      forwardRules: new Set(Object.keys(record(record(document.forward_proxy).rules))),
     };
     for (const [name, block] of Object.entries(record(document.services))) {
       const path = `services.${name}`;
@@ -116,6 +122,16 @@ export function toConfig(
       );
     }
   }
+  if (forwardProxy !== undefined && forwardProxy.port !== 0) {
+    const taken = [port, ...(metrics.enabled ? [metrics.port] : [])];
+    if (proxy.routes.length > 0) taken.push(proxy.port);
+    if (taken.includes(forwardProxy.port)) {
+      issues.error(
+        'forward_proxy.port',
+        `must differ from the other listeners' ports (${forwardProxy.port} is taken); use another port or 0 for a free one`,
+      );
+    }
+  }
   return {
     file: context.file,
     server: {
@@ -137,6 +153,7 @@ export function toConfig(
     metrics,
     imds,
     proxy,
+    ...(forwardProxy === undefined ? {} : { forwardProxy }),
   };
 }
 

@@ -141,7 +141,7 @@ function toAllowRule(raw: Readonly<Record<string, unknown>>): RouteAllowRule {
   return { ...(methods ? { methods } : {}), ...(paths ? { paths } : {}) };
 }
 
-function readCa(
+export function readCa(
   raw: string,
   at: string,
   context: ProxyContext,

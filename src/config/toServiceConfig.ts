@@ -23,6 +23,8 @@ export interface ServiceContext {
   readonly jwtIssuers: ReadonlyMap<string, JwtIssuerConfig>;
   /** Issuers defined but invalid: their own errors are reported, a service naming one adds none. */
   readonly brokenIssuers?: ReadonlySet<string>;
+  /** The forward proxy's rule names (main config only): what `forward_rules` may list. */
+  readonly forwardRules?: ReadonlySet<string>;
 }
 
 /**
@@ -49,12 +51,22 @@ export function toServiceConfig(
     : undefined;
   const routes = Array.isArray(raw.routes) ? raw.routes.map(String) : [];
   const routeValues = isRecord(raw.route_values) ? toStrings(raw.route_values) : {};
-  if (role === undefined && routes.length === 0) {
+  const forwardRules = Array.isArray(raw.forward_rules) ? raw.forward_rules.map(String) : [];
+  if (role === undefined && routes.length === 0 && forwardRules.length === 0) {
     issues.error(
       joinKeyPath(path, 'assumed_role'),
-      'is required unless the service lists routes (a service needs a role, routes, or both)',
+      'is required unless the service lists routes or forward_rules (a service needs a role, routes, or both)',
     );
   }
+  forwardRules.forEach((rule, index) => {
+    if (context.forwardRules?.has(rule) === true) return;
+    issues.error(
+      `${joinKeyPath(path, 'forward_rules')}[${index}]`,
+      context.forwardRules === undefined
+        ? 'can only be listed in the main config file'
+        : `names rule ${rule}, which forward_proxy.rules does not define`,
+    );
+  });
   checkServiceRoutes(routes, routeValues, path, context.routes, issues);
   const tokenFile = isRecord(raw.token_file)
     ? toTokenFile(raw.token_file, joinKeyPath(path, 'token_file'), context)
@@ -83,6 +95,7 @@ export function toServiceConfig(
     ...(role && source ? { role, source } : {}),
     routes,
     routeValues,
+    ...(forwardRules.length === 0 ? {} : { forwardRules }),
     origin: context.origin,
   };
 }

@@ -99,6 +99,8 @@ export interface ServiceConfig {
   readonly routes: readonly string[];
   /** `route_values`: this service's own injected value per route, overriding the route's. Secrets. */
   readonly routeValues: Readonly<Record<string, string>>;
+  /** `forward_rules`: names of the forward proxy rules this service may use (none by default). */
+  readonly forwardRules?: readonly string[];
   readonly origin: ServiceOrigin;
 }
 
@@ -263,6 +265,48 @@ export interface ProxyConfig {
   readonly routes: readonly RouteConfig[];
 }
 
+/** A host a forward proxy rule or `tunnel_hosts` covers: `api.github.com`, `*.example.com`. */
+export interface ForwardHostPattern {
+  /** Lower case; for a wildcard, the suffix after `*.` (`example.com`). */
+  readonly host: string;
+  /** `*.example.com`: exactly one more label (`a.example.com`, not `a.b.example.com`). */
+  readonly wildcard: boolean;
+  /** The one port it covers; undefined: 443 (and 80 for plain HTTP). */
+  readonly port?: number;
+}
+
+/** `forward_proxy.rules.<name>`: intercepted hosts and the header injected on their requests. */
+export interface ForwardRuleConfig {
+  readonly name: string;
+  readonly hosts: readonly ForwardHostPattern[];
+  readonly inject: {
+    /** Lower case. */
+    readonly header: string;
+    readonly scheme?: string;
+    /** Secret. */
+    readonly value: string;
+  };
+}
+
+/** `forward_proxy`: the HTTPS_PROXY listener with TLS interception (docs/forward-proxy.md). */
+export interface ForwardProxyConfig {
+  /** Default 127.0.0.1. */
+  readonly host: string;
+  /** Default 3128; 0 picks a free port (tests). */
+  readonly port: number;
+  /** Absolute paths of the CA certificate and key (created when absent). */
+  readonly ca: { readonly certFile: string; readonly keyFile: string };
+  /** `ca_file`, absolute, and its PEM text: trusted for upstreams besides the system CAs. */
+  readonly caFile?: string;
+  readonly upstreamCa?: string;
+  /** `connect_to`: `host:port` → where to connect instead (`127.0.0.1:8443`). */
+  readonly connectTo: Readonly<Record<string, { readonly host: string; readonly port: number }>>;
+  readonly rules: readonly ForwardRuleConfig[];
+  readonly tunnelHosts: readonly ForwardHostPattern[];
+  readonly otherwise: 'deny' | 'tunnel';
+  readonly clientAuth: 'token' | 'none';
+}
+
 /** The raw `aws_defaults` block, kept so dynamic files can be normalized with it later. */
 export interface AwsDefaults {
   readonly region?: string;
@@ -294,6 +338,8 @@ export interface Config {
   /** `imds`, in file order; empty by default. */
   readonly imds: readonly ImdsListenerConfig[];
   readonly proxy: ProxyConfig;
+  /** `forward_proxy`; undefined when the block is absent (the listener is not opened). */
+  readonly forwardProxy?: ForwardProxyConfig;
 }
 
 /** A non-fatal finding (weak token, world-readable secret file). Never holds a secret. */

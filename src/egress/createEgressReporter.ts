@@ -5,7 +5,6 @@ import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { Metrics } from '../observability/createMetrics.js';
-import type { CompiledRoute } from './createRouteTable.js';
 import type { ForwardOutcome } from './forwardRequest.js';
 import { writeEgressError } from './writeEgressError.js';
 
@@ -21,7 +20,8 @@ export interface Call {
   readonly client: string;
   /** The requested path without the query. */
   readonly path: string;
-  readonly route: CompiledRoute;
+  /** The route, or `forward:<rule>` on the forward proxy: the audit line's `route`. */
+  readonly route: { readonly name: string };
   readonly service: string;
 }
 

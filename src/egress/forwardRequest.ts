@@ -7,10 +7,24 @@ import type { CompiledRoute } from './createRouteTable.js';
 import { toClientHeaders } from './toUpstreamHeaders.js';
 import { writeEgressError } from './writeEgressError.js';
 
+/**
+ * Where a request goes: a route of the egress listener, or a forward proxy rule's host (the
+ * part of CompiledRoute that forwarding reads).
+ */
+export type ForwardTarget = Pick<
+  CompiledRoute,
+  'name' | 'dispatcher' | 'headersTimeoutMs' | 'idleTimeoutMs'
+> & {
+  readonly config: {
+    readonly upstream: { readonly origin: string };
+    readonly timeouts: { readonly connectSeconds: number; readonly headersSeconds: number };
+  };
+};
+
 export interface Forwarding {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly route: CompiledRoute;
+  readonly route: ForwardTarget;
   /** Upstream path with the query. */
   readonly path: string;
   /** Flat name/value list (toUpstreamHeaders). */
@@ -197,7 +211,7 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
-function upstreamMessage(code: ErrorCode, route: CompiledRoute): string {
+function upstreamMessage(code: ErrorCode, route: ForwardTarget): string {
   const upstream = route.config.upstream.origin;
   const { connectSeconds, headersSeconds } = route.config.timeouts;
   switch (code) {

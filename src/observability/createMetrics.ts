@@ -67,6 +67,10 @@ export interface Metrics {
   recordJwtVerification(result: string): void;
   /** A per-session credential set dropped past the cap of distinct sets per service. */
   recordSessionEviction(service: string): void;
+  /** The forward proxy finished a TLS handshake with a client, or failed one. */
+  recordInterception(result: 'ok' | 'failed'): void;
+  /** Leaf certificates the forward proxy holds in its cache now. */
+  setForwardCertificates(count: number): void;
 }
 
 export function createMetrics(version: string): Metrics {
@@ -256,6 +260,18 @@ export function createMetrics(version: string): Metrics {
     registers: [registry],
   });
 
+  const interceptions = new Counter({
+    name: 'credproxy_forward_interceptions_total',
+    help: 'TLS handshakes of the forward proxy with clients, by result (failed: the client does not trust the CA, or left).',
+    labelNames: ['result'],
+    registers: [registry],
+  });
+  const forwardCertificates = new Gauge({
+    name: 'credproxy_forward_certificates',
+    help: 'Per-host leaf certificates in the forward proxy cache.',
+    registers: [registry],
+  });
+
   info.labels(version).set(1);
   for (const origin of ['static', 'dynamic'] as const) active.labels(origin).set(0);
 
@@ -298,6 +314,8 @@ export function createMetrics(version: string): Metrics {
     proxyStarted(route) {
       statsOf(route).inFlight += 1;
     },
+    recordInterception: (result) => interceptions.labels(result).inc(),
+    setForwardCertificates: (count) => forwardCertificates.set(count),
     recordProxied(sample, started) {
       const stats = statsOf(sample.route);
       if (started) stats.inFlight -= 1;

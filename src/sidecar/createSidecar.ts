@@ -6,6 +6,7 @@ import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
 import { createEgressEndpoint } from '../egress/createEgressEndpoint.js';
 import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
+import { createForwardProxy } from '../forward/createForwardProxy.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
@@ -67,6 +68,7 @@ export const DEFAULT_ADAPTERS: readonly Adapter[] = [
   createMetricsEndpoint,
   createImdsEndpoints,
   createEgressEndpoint,
+  createForwardProxy,
 ];
 
 /**

@@ -243,7 +243,7 @@ describe('parseConfig: ranges and shapes', () => {
     ],
     [
       { surprise: 1 },
-      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, identity, services, dynamic_services, metrics, imds, proxy, x-*)',
+      'surprise: is not a known key (expected one of: server, credentials, aws_defaults, identity, services, dynamic_services, metrics, imds, proxy, forward_proxy, x-*)',
     ],
     [{ metric: {} }, 'metric: is not a known key: did you mean metrics?'],
     [{ server: { prot: 1338 } }, 'server.prot: is not a known key: did you mean port?'],

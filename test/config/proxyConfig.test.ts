@@ -94,7 +94,7 @@ describe('proxy config', () => {
     [
       'a service with neither a role nor routes',
       { proxy: { routes: {} }, services: { agent: { auth_token: TOKEN } } },
-      `${FILE}: services.agent.assumed_role: is required unless the service lists routes (a service needs a role, routes, or both)`,
+      `${FILE}: services.agent.assumed_role: is required unless the service lists routes or forward_rules (a service needs a role, routes, or both)`,
     ],
     [
       'a route that does not exist',

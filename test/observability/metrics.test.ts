@@ -25,6 +25,8 @@ const EXPECTED = {
   credproxy_jwt_key_load_failures_total: { type: 'counter', labels: ['issuer'] },
   credproxy_jwt_verifications_total: { type: 'counter', labels: ['result'] },
   credproxy_session_set_evictions_total: { type: 'counter', labels: ['service'] },
+  credproxy_forward_interceptions_total: { type: 'counter', labels: ['result'] },
+  credproxy_forward_certificates: { type: 'gauge', labels: [] },
 };
 
 describe('createMetrics', () => {
