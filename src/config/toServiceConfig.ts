@@ -72,6 +72,7 @@ export function toServiceConfig(
     ...(role && source ? { role, source } : {}),
     routes,
     routeValues,
+    ...(raw.aws_gateway === true ? { awsGateway: true } : {}),
     origin: context.origin,
   };
 }

@@ -9,6 +9,7 @@ import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.j
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
+import { createSecretLookup } from '../identity/createSecretLookup.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
 import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
@@ -111,6 +112,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       index: registry.tokens,
       limiter: createFailureLimiter({ ...DEFAULT_FAILURE_LIMITS, now }),
     }),
+    secrets: createSecretLookup(registry.services, tokenFiles),
     failures: createFailureLog({ logger: logger.child({ component: 'http' }), now }),
     credentials,
     services: registry.services,
