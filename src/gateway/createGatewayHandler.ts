@@ -147,7 +147,8 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
       return;
     }
     const mode = toPayloadMode(
-      header(req, 'x-amz-content-sha256'),
+      header(req, 'x-amz-content-sha256') ??
+        claim.query.find((p) => p.name.toLowerCase() === 'x-amz-content-sha256')?.value,
       claim.form,
       claim.scope.service,
     );

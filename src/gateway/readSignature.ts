@@ -21,15 +21,19 @@ export type SignatureReading =
   | { readonly ok: true; readonly claim: ClaimedSignature }
   | { readonly ok: false; readonly reason: 'sigv2' | 'unsupported' | 'malformed' };
 
-/** The presign parameters, never forwarded upstream. */
+/**
+ * The presign parameters (lower case), never forwarded upstream: the upstream request is signed
+ * in the header form. A hoisted `x-amz-content-sha256` is one of them (smithy's presign).
+ */
 export const PRESIGN_PARAMS = new Set([
-  'X-Amz-Algorithm',
-  'X-Amz-Credential',
-  'X-Amz-Date',
-  'X-Amz-Expires',
-  'X-Amz-SignedHeaders',
-  'X-Amz-Signature',
-  'X-Amz-Security-Token',
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-signedheaders',
+  'x-amz-signature',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
 ]);
 
 /** Longest presigned URL life S3 accepts (7 days), seconds. */

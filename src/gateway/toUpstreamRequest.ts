@@ -132,7 +132,9 @@ function withoutPresign(rawQuery: string): {
   const kept = rawQuery
     .split('&')
     .filter(
-      (pair) => pair !== '' && !PRESIGN_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '')),
+      (pair) =>
+        pair !== '' &&
+        !PRESIGN_PARAMS.has(decodeURIComponent(pair.split('=')[0] ?? '').toLowerCase()),
     );
   const joined = kept.join('&');
   return { rawQuery: joined, params: parseQuery(joined) };

@@ -68,6 +68,7 @@ export async function signFor(
     credentials: { accessKeyId: call.accessKeyId, secretAccessKey: call.secret },
     sha256: Sha256,
     uriEscapePath: call.service !== 's3',
+    applyChecksum: call.service === 's3',
   });
   const headers: Record<string, string> = { host: url.host, ...call.headers };
   const signed = await signer.sign(
