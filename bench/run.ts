@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureEgress } from './figures/egress.js';
+import { measureGateway } from './figures/gateway.js';
 import { measureHerd } from './figures/herd.js';
 import { measureMemory } from './figures/memory.js';
 import { measureReload } from './figures/reload.js';
@@ -38,7 +39,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7,8,9,10').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11,12').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
@@ -91,7 +92,7 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const missing = motoMissing();
   let moto: Moto | undefined;
-  const needsMoto = [1, 2, 3, 4, 6, 7].some((id) => selected.has(id));
+  const needsMoto = [1, 2, 3, 4, 6, 7, 11, 12].some((id) => selected.has(id));
   if (missing) log(`SKIPPED: figures 1-4, 6, 7 need STS: ${missing}`);
   else if (needsMoto) moto = await startMoto();
   const tmpDir = mkdtempSync(join(tmpdir(), 'credproxy-bench-'));
@@ -116,6 +117,7 @@ async function main(): Promise<number> {
     [[1, 7], () => (moto ? measureLoadFigures(ctx) : Promise.resolve([]))],
     [[6], async () => [await measureReload(ctx)]],
     [[8, 9, 10], () => measureEgress(ctx, selected)],
+    [[11, 12], () => measureGateway(ctx, selected)],
   ];
   const figures: FigureResult[] = [];
   try {
