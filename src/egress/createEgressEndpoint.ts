@@ -63,7 +63,7 @@ export const createEgressEndpoint: Adapter = (context, config) => {
     portKey: 'proxy.port',
     host,
     exposes:
-      'egress proxy (anyone who can reach it may try tokens, and call client_auth: none routes)',
+      'egress proxy (anyone who can reach it may try tokens, call client_auth: none routes, and try AWS gateway signatures)',
     listen: () => listen(server, host, port, 'proxy.port'),
     async close(graceMs) {
       await close(server, graceMs);

@@ -30,10 +30,24 @@ export function hmac(key: string | Buffer, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
-/** kSigning = HMAC chain over date, region, service and `aws4_request`. */
+/** Derived keys kept: a key is valid for a whole day, and each request needs two. */
+const MAX_CACHED_KEYS = 256;
+const signingKeys = new Map<string, Buffer>();
+
+/**
+ * kSigning = HMAC chain over date, region, service and `aws4_request`; memoized per secret and
+ * scope (four HMACs saved per signature, as the SDKs' signers cache it too). The map lives in
+ * the process that holds the secrets anyway and is never logged.
+ */
 export function toSigningKey(secret: string, scope: Scope): Buffer {
+  const cacheKey = `${scope.date}/${scope.region}/${scope.service}\n${secret}`;
+  const cached = signingKeys.get(cacheKey);
+  if (cached !== undefined) return cached;
   const kDate = hmac(`AWS4${secret}`, scope.date);
-  return hmac(hmac(hmac(kDate, scope.region), scope.service), 'aws4_request');
+  const key = hmac(hmac(hmac(kDate, scope.region), scope.service), 'aws4_request');
+  if (signingKeys.size >= MAX_CACHED_KEYS) signingKeys.clear();
+  signingKeys.set(cacheKey, key);
+  return key;
 }
 
 export function toStringToSign(amzDate: string, scope: Scope, canonicalRequest: string): string {
