@@ -240,7 +240,7 @@ describe('AWS gateway: verify with the token, re-sign with the role', () => {
     expect(text).toContain('Signature Version 2 is not supported');
   });
 
-  it('never logs the token, the role secret, the session token or a signature', async () => {
+  it('writes the audit line and metrics under aws:<service>, and never the token, the role secret, the session token or a signature', async () => {
     const { url, init } = await dynamo();
     await fetch(url, init);
     await fetch(
@@ -252,6 +252,13 @@ describe('AWS gateway: verify with the token, re-sign with the role', () => {
 
     const text = t.logs.text();
     const set = t.sidecar.context.credentials.table().get('agent')?.current();
+    const metrics = await (await fetch(`${t.metricsUrl}/metrics`)).text();
+    expect(metrics).toContain(
+      'credproxy_proxy_requests_total{route="aws:dynamodb",service="agent",status_class="2xx"}',
+    );
+    expect(metrics).toContain(
+      'credproxy_proxy_requests_total{route="aws:dynamodb",service="unknown",status_class="4xx"}',
+    );
     expect(text).toContain('"route":"aws:dynamodb"');
     expect(text).toContain('"operation":"ListTables"');
     for (const secret of [
