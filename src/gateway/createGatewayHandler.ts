@@ -5,22 +5,21 @@ import type { AwsGatewayConfig, ServiceConfig } from '../config/types.js';
 import type { CredentialTable } from '../credentials/createCredentialCache.js';
 import type { Credentials } from '../credentials/types.js';
 import { type Call, type EgressReporter, UNKNOWN } from '../egress/createEgressReporter.js';
-import { forwardRequest } from '../egress/forwardRequest.js';
 import { COLD_WAIT_MS } from '../endpoint/createCredentialRoute.js';
 import { CredproxyError, type ErrorCode } from '../errors.js';
 import type { Authenticator } from '../identity/createAuthenticator.js';
 import type { SecretLookup } from '../identity/createSecretLookup.js';
 import type { Metrics } from '../observability/createMetrics.js';
-import { ChunkResigner } from './createChunkResigner.js';
 import type { GatewayUpstreams } from './createGatewayUpstreams.js';
+import { forwardToAws } from './forwardToAws.js';
 import { readBody } from './readBody.js';
 import { readSignature } from './readSignature.js';
 import { resolveEndpoint } from './resolveEndpoint.js';
 import { sha256Hex } from './sigv4.js';
 import { toAwsError } from './toAwsError.js';
+import { toDenial } from './toDenial.js';
 import { toOperation } from './toOperation.js';
 import { toPayloadMode } from './toPayloadMode.js';
-import { toUpstreamRequest } from './toUpstreamRequest.js';
 import { verifySignature } from './verifySignature.js';
 import { toProtocol, writeAwsError } from './writeAwsError.js';
 
@@ -227,73 +226,21 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
         return;
       }
       const send = (keys: Credentials): void => {
-        const upstream = toUpstreamRequest({
-          claim,
-          method: req.method ?? 'GET',
-          path,
-          rawQuery,
-          rawHeaders: req.rawHeaders,
-          host: new URL(origin).host,
-          keys,
-          payloadHash: mode.kind === 'chunked' ? mode.hash : payloadHash,
-          sendPayloadHash: mode.kind !== 'buffer' || claim.scope.service === 's3',
-          nowMs: deps.now(),
-        });
-        let upload: Buffer | ChunkResigner | undefined = body;
-        if (mode.kind === 'chunked') {
-          const resigner = new ChunkResigner(
-            {
-              signingKey: verdict.signingKey,
-              amzDate: claim.amzDate,
-              scope: claim.scope,
-              seed: claim.signature,
-            },
-            {
-              signingKey: upstream.signingKey,
-              amzDate: upstream.amzDate,
-              scope: upstream.scope,
-              seed: upstream.signature,
-            },
-          );
-          req.pipe(resigner);
-          upload = resigner;
-        }
         deps.metrics?.proxyStarted(route.name);
-        forwardRequest(
-          {
-            req,
-            res,
-            route,
-            path: upstream.path,
-            headers: upstream.headers,
-            secrets: [],
-            ...(upload === undefined ? {} : { body: upload }),
-            writeError: (response, code, message) => {
-              if (upload instanceof ChunkResigner && upload.failure !== undefined) {
-                const failed =
-                  upload.failure === 'mismatch'
-                    ? 'AWS_SIGNATURE_MISMATCH'
-                    : 'AWS_SIGNATURE_MALFORMED';
-                return writeAwsError(
-                  response,
-                  protocol,
-                  toAwsError(
-                    failed,
-                    protocol,
-                    `a chunk signature of the upload is ${upload.failure === 'mismatch' ? 'wrong' : 'malformed'}`,
-                  ),
-                );
-              }
-              return writeAwsError(response, protocol, {
-                code,
-                awsCode: 'ServiceUnavailable',
-                status: code === 'UPSTREAM_TIMEOUT' ? 504 : 502,
-                message,
-              });
-            },
-          },
-          (outcome) => report.forwarded(call, outcome),
-        );
+        forwardToAws({
+          call,
+          claim,
+          clientKey: verdict.signingKey,
+          rawQuery,
+          origin,
+          keys,
+          mode,
+          payloadHash,
+          body,
+          protocol,
+          nowMs: deps.now(),
+          done: (outcome) => report.forwarded(call, outcome),
+        });
       };
       const current = entry.current();
       if (current !== undefined) {
@@ -314,25 +261,6 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
       });
     }
   };
-}
-
-/** Why an identified service may not make this call, or undefined. */
-function toDenial(
-  definition: ServiceConfig | undefined,
-  awsService: string,
-  region: string,
-  aws: AwsGatewayConfig,
-): string | undefined {
-  if (definition?.awsGateway !== true) {
-    return `service ${definition?.name ?? ''} may not use the AWS gateway (set aws_gateway: true)`;
-  }
-  if (!aws.services.includes('*') && !aws.services.includes(awsService)) {
-    return `AWS service ${awsService} is not in proxy.aws.services`;
-  }
-  if (aws.regions !== undefined && !aws.regions.includes(region)) {
-    return `region ${region} is not in proxy.aws.regions`;
-  }
-  return undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
