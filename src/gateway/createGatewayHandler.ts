@@ -98,7 +98,8 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
       report.refused(
         req,
         started,
-        awsService === undefined ? GATEWAY : `aws:${awsService}`,
+        // Before the caller is known, one label: client text never becomes a metric series.
+        GATEWAY,
         finalCode,
         status,
         text,
@@ -193,8 +194,15 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
       }
       const service = claim.service;
       const awsName = claim.scope.service;
-      const origin = resolveEndpoint(awsName, claim.scope.region, aws.endpoints, deps.env);
-      const route = deps.upstreams.forEndpoint(awsName, origin);
+      const allowed = aws.services.includes('*') || aws.services.includes(awsName);
+      // An AWS service outside the allow-list gets no pool and no label of its own.
+      const origin = allowed
+        ? resolveEndpoint(awsName, claim.scope.region, aws.endpoints, deps.env)
+        : undefined;
+      const route =
+        origin === undefined
+          ? deps.upstreams.refusals()
+          : deps.upstreams.forEndpoint(awsName, origin);
       const operation = toOperation(
         target,
         claim.query,
@@ -225,6 +233,7 @@ export function createGatewayHandler(deps: GatewayHandlerDeps) {
         deny('AWS_NOT_ALLOWED', `service ${service} has no assumed_role`);
         return;
       }
+      if (origin === undefined) return; // toDenial refused it above
       const send = (keys: Credentials): void => {
         deps.metrics?.proxyStarted(route.name);
         forwardToAws({

@@ -16,13 +16,24 @@ const TIMEOUTS = { connectSeconds: 10, headersSeconds: 600, idleSeconds: 300 };
  */
 export interface GatewayUpstreams {
   forEndpoint(service: string, origin: string): CompiledRoute;
+  /** The label of calls refused for an AWS service not allowed: `aws`, never dispatched to. */
+  refusals(): CompiledRoute;
   close(): Promise<void>;
 }
 
 export function createGatewayUpstreams(proxyEnv: EgressProxyEnv): GatewayUpstreams {
   const pools = new Map<string, Dispatcher>();
   const routes = new Map<string, CompiledRoute>();
+  let refused: CompiledRoute | undefined;
   return {
+    refusals() {
+      refused ??= toRoute(
+        'aws',
+        'http://127.0.0.1',
+        createUpstreamDispatcher({ connectTimeoutMs: 1 }, proxyEnv),
+      );
+      return refused;
+    },
     forEndpoint(service, origin) {
       const key = `${service} ${origin}`;
       const known = routes.get(key);
@@ -35,28 +46,32 @@ export function createGatewayUpstreams(proxyEnv: EgressProxyEnv): GatewayUpstrea
         );
         pools.set(origin, dispatcher);
       }
-      const name = `aws:${service}`;
-      const config: RouteConfig = {
-        name,
-        path: '/',
-        upstream: { origin, basePath: '' },
-        inject: { header: 'authorization' },
-        timeouts: TIMEOUTS,
-        clientAuth: 'token',
-      };
-      const route: CompiledRoute = {
-        name,
-        path: '/',
-        config,
-        dispatcher,
-        headersTimeoutMs: TIMEOUTS.headersSeconds * 1000,
-        idleTimeoutMs: TIMEOUTS.idleSeconds * 1000,
-      };
+      const route = toRoute(`aws:${service}`, origin, dispatcher);
       routes.set(key, route);
       return route;
     },
     async close() {
-      await Promise.all([...pools.values()].map((pool) => pool.close().catch(() => undefined)));
+      const all = [...pools.values(), ...(refused ? [refused.dispatcher] : [])];
+      await Promise.all(all.map((pool) => pool.close().catch(() => undefined)));
     },
+  };
+}
+
+function toRoute(name: string, origin: string, dispatcher: Dispatcher): CompiledRoute {
+  const config: RouteConfig = {
+    name,
+    path: '/',
+    upstream: { origin, basePath: '' },
+    inject: { header: 'authorization' },
+    timeouts: TIMEOUTS,
+    clientAuth: 'token',
+  };
+  return {
+    name,
+    path: '/',
+    config,
+    dispatcher,
+    headersTimeoutMs: TIMEOUTS.headersSeconds * 1000,
+    idleTimeoutMs: TIMEOUTS.idleSeconds * 1000,
   };
 }

@@ -257,7 +257,7 @@ describe('AWS gateway: verify with the token, re-sign with the role', () => {
       'credproxy_proxy_requests_total{route="aws:dynamodb",service="agent",status_class="2xx"}',
     );
     expect(metrics).toContain(
-      'credproxy_proxy_requests_total{route="aws:dynamodb",service="unknown",status_class="4xx"}',
+      'credproxy_proxy_requests_total{route="aws",service="unknown",status_class="4xx"}',
     );
     expect(text).toContain('"route":"aws:dynamodb"');
     expect(text).toContain('"operation":"ListTables"');
