@@ -6,6 +6,8 @@ import {
   type EgressProxyEnv,
 } from '../egress/createUpstreamDispatcher.js';
 
+/** Endpoint pools kept at most (the standard endpoints of one service in every region fit). */
+const MAX_POOLS = 64;
 /** An AWS endpoint's connect limit; the headers and idle limits are the egress routes' defaults. */
 const TIMEOUTS = { connectSeconds: 10, headersSeconds: 600, idleSeconds: 300 };
 
@@ -25,6 +27,17 @@ export function createGatewayUpstreams(proxyEnv: EgressProxyEnv): GatewayUpstrea
   const pools = new Map<string, Dispatcher>();
   const routes = new Map<string, CompiledRoute>();
   let refused: CompiledRoute | undefined;
+
+  /** Without a regions list a verified caller may name any region: pools stay bounded. */
+  function retireOldest(): void {
+    const [origin, pool] = pools.entries().next().value ?? [];
+    if (origin === undefined || pool === undefined) return;
+    pools.delete(origin);
+    for (const [key, route] of routes) if (route.dispatcher === pool) routes.delete(key);
+    // In-flight requests finish first.
+    void pool.close().catch(() => undefined);
+  }
+
   return {
     refusals() {
       refused ??= toRoute(
@@ -40,6 +53,7 @@ export function createGatewayUpstreams(proxyEnv: EgressProxyEnv): GatewayUpstrea
       if (known !== undefined) return known;
       let dispatcher = pools.get(origin);
       if (dispatcher === undefined) {
+        if (pools.size >= MAX_POOLS) retireOldest();
         dispatcher = createUpstreamDispatcher(
           { connectTimeoutMs: TIMEOUTS.connectSeconds * 1000 },
           proxyEnv,
