@@ -11,6 +11,7 @@ import { writeBenchmarksDoc } from './doc.js';
 import { type BenchContext, type FigureResult, skipped } from './figure.js';
 import { measureEgress } from './figures/egress.js';
 import { measureForward } from './figures/forward.js';
+import { measureGateway } from './figures/gateway.js';
 import { measureHerd } from './figures/herd.js';
 import { measureJwt } from './figures/jwt.js';
 import { measureMemory } from './figures/memory.js';
@@ -93,8 +94,9 @@ async function main(): Promise<number> {
   const loadBefore = loadavg();
   const missing = motoMissing();
   let moto: Moto | undefined;
-  const needsMoto = [1, 2, 3, 4, 6, 7, 11].some((id) => selected.has(id));
-  if (missing) log(`SKIPPED: figures 1-4, 6, 7 and the load part of 11 need STS: ${missing}`);
+  const needsMoto = [1, 2, 3, 4, 6, 7, 11, 13, 14].some((id) => selected.has(id));
+  if (missing)
+    log(`SKIPPED: figures 1-4, 6, 7, 13, 14 and the load part of 11 need STS: ${missing}`);
   else if (needsMoto) moto = await startMoto();
   const tmpDir = mkdtempSync(join(tmpdir(), 'credproxy-bench-'));
   const profileDir = values.profile ? join(REPO_ROOT, '.bench-tmp', 'profiles') : undefined;
@@ -120,6 +122,7 @@ async function main(): Promise<number> {
     [[8, 9, 10], () => measureEgress(ctx, selected)],
     [[11], async () => [await measureJwt(ctx)]],
     [[12], async () => [await measureForward(ctx)]],
+    [[13, 14], () => measureGateway(ctx, selected)],
   ];
   const figures: FigureResult[] = [];
   try {

@@ -185,6 +185,52 @@ export const ERROR_CODES = {
     description:
       "The forward proxy's CA certificate or key cannot be read, written or parsed, or they do not match.",
   },
+  // AWS signing gateway (proxy.aws): answered in the protocol's own error shape (XML or JSON)
+  // with an AWS error code; nothing was forwarded.
+  AWS_SIGNATURE_MISMATCH: {
+    status: 403,
+    description:
+      "The SigV4 signature does not match one made with the service's token as secret (SignatureDoesNotMatch, 403).",
+  },
+  AWS_UNKNOWN_SERVICE: {
+    status: 403,
+    description:
+      'The access key id names no credproxy service (InvalidClientTokenId; InvalidAccessKeyId for S3; 403).',
+  },
+  AWS_CLOCK_SKEWED: {
+    status: 403,
+    description:
+      "X-Amz-Date is more than 5 minutes from credproxy's clock (RequestTimeTooSkewed, 403).",
+  },
+  AWS_PRESIGN_EXPIRED: {
+    status: 403,
+    description: 'A presigned URL past its X-Amz-Expires (AccessDenied, 403).',
+  },
+  AWS_SIGNATURE_MALFORMED: {
+    status: 400,
+    description:
+      'The Authorization header or presigned query is not a complete SigV4 signature (AuthorizationHeaderMalformed, 400).',
+  },
+  AWS_SIGNATURE_UNSUPPORTED: {
+    status: 400,
+    description:
+      'Signature Version 2, or an algorithm other than AWS4-HMAC-SHA256 such as SigV4a (InvalidRequest, 400).',
+  },
+  AWS_NOT_ALLOWED: {
+    status: 403,
+    description:
+      'The gateway is off, the service lacks aws_gateway or an assumed_role, or the AWS service or region is not in proxy.aws (AccessDenied; AccessDeniedException in JSON protocols; 403).',
+  },
+  AWS_BODY_TOO_LARGE: {
+    status: 413,
+    description:
+      'A body without x-amz-content-sha256 is larger than proxy.aws.max_buffered_body_bytes (RequestEntityTooLarge, 413).',
+  },
+  AWS_UPLOAD_UNSUPPORTED: {
+    status: 501,
+    description:
+      'An x-amz-content-sha256 upload form the gateway does not re-sign, such as a signed trailer or SigV4a chunks (NotImplemented, 501).',
+  },
   CLIENT_CLOSED: {
     description:
       'The client went away before the answer was complete; the upstream request was aborted (audit and metrics only).',

@@ -114,7 +114,7 @@ export function toConfig(
           ...(metrics.enabled ? [['metrics.prometheus.port', metrics.port] as const] : []),
         ],
       });
-  if (proxy.routes.length > 0 && proxy.port !== 0) {
+  if ((proxy.routes.length > 0 || proxy.aws !== undefined) && proxy.port !== 0) {
     if (proxy.port === port || (metrics.enabled && proxy.port === metrics.port)) {
       issues.error(
         'proxy.port',

@@ -3,7 +3,7 @@ import { isLoopbackHost } from '../http/listen.js';
 import { describeReadError, type FileReader } from './fileReader.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
-import type { ProxyConfig, RouteAllowRule, RouteConfig } from './types.js';
+import type { AwsGatewayConfig, ProxyConfig, RouteAllowRule, RouteConfig } from './types.js';
 
 export interface ProxyContext {
   readonly issues: IssueCollector;
@@ -53,7 +53,30 @@ export function toProxyConfig(
     }
     routes.push(route);
   }
-  return { host, port: Number(block.port), routes };
+  const aws = isRecord(block.aws) ? toAwsGatewayConfig(block.aws, context.issues) : undefined;
+  return { host, port: Number(block.port), routes, ...(aws?.enabled ? { aws } : {}) };
+}
+
+function toAwsGatewayConfig(
+  raw: Readonly<Record<string, unknown>>,
+  issues: IssueCollector,
+): AwsGatewayConfig {
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  const endpoints: Record<string, string> = {};
+  for (const [name, url] of Object.entries(isRecord(raw.endpoints) ? raw.endpoints : {})) {
+    try {
+      endpoints[name] = new URL(String(url)).origin;
+    } catch {
+      issues.error(`proxy.aws.endpoints.${name}`, 'must be a URL such as http://127.0.0.1:5000');
+    }
+  }
+  return {
+    enabled: raw.enabled === true,
+    services: strings(raw.services),
+    ...(Array.isArray(raw.regions) ? { regions: strings(raw.regions) } : {}),
+    endpoints,
+    maxBufferedBodyBytes: Number(raw.max_buffered_body_bytes ?? 10_485_760),
+  };
 }
 
 function toRouteConfig(

@@ -96,6 +96,7 @@ export function toServiceConfig(
     routes,
     routeValues,
     ...(forwardRules.length === 0 ? {} : { forwardRules }),
+    ...(raw.aws_gateway === true ? { awsGateway: true } : {}),
     origin: context.origin,
   };
 }

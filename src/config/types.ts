@@ -101,6 +101,8 @@ export interface ServiceConfig {
   readonly routeValues: Readonly<Record<string, string>>;
   /** `forward_rules`: names of the forward proxy rules this service may use (none by default). */
   readonly forwardRules?: readonly string[];
+  /** `aws_gateway`: may call AWS through the signing gateway with its role. Default false. */
+  readonly awsGateway?: boolean;
   readonly origin: ServiceOrigin;
 }
 
@@ -261,8 +263,23 @@ export interface ProxyConfig {
   readonly host: string;
   /** Default 1339; 0 picks a free port (tests). */
   readonly port: number;
-  /** In file order; empty when no route is configured (the listener is not opened). */
+  /** In file order; empty when no route is configured (the listener opens only for `aws`). */
   readonly routes: readonly RouteConfig[];
+  /** `proxy.aws`: the AWS signing gateway; absent means off. */
+  readonly aws?: AwsGatewayConfig;
+}
+
+/** `proxy.aws`: which AWS services and regions the gateway signs for, and where it sends them. */
+export interface AwsGatewayConfig {
+  readonly enabled: boolean;
+  /** Signing names (`s3`, `sts`, ...); `*` allows every one. */
+  readonly services: readonly string[];
+  /** Undefined: any region. */
+  readonly regions?: readonly string[];
+  /** Upstream origin per signing name (`http://127.0.0.1:5000`), no path. */
+  readonly endpoints: Readonly<Record<string, string>>;
+  /** `max_buffered_body_bytes`: the most a body without x-amz-content-sha256 is buffered. */
+  readonly maxBufferedBodyBytes: number;
 }
 
 /** A host a forward proxy rule or `tunnel_hosts` covers: `api.github.com`, `*.example.com`. */

@@ -23,6 +23,8 @@ export interface Call {
   /** The route, or `forward:<rule>` on the forward proxy: the audit line's `route`. */
   readonly route: { readonly name: string };
   readonly service: string;
+  /** AWS gateway: the operation the request names, for the audit line. */
+  readonly operation?: string;
 }
 
 export interface EgressReporter {
@@ -40,6 +42,17 @@ export interface EgressReporter {
   deny(call: Call, code: ErrorCode, message: string): void;
   /** The end of a forwarded call: audit line and metrics. */
   forwarded(call: Call, outcome: ForwardOutcome): void;
+  /** `refuse` for an answer the door wrote itself (the AWS gateway's XML or JSON errors). */
+  refused(
+    req: IncomingMessage,
+    started: number,
+    route: string,
+    code: ErrorCode,
+    status: number,
+    message: string,
+  ): void;
+  /** `deny` for an answer the door wrote itself. */
+  denied(call: Call, code: ErrorCode, status: number, message: string): void;
 }
 
 /**
@@ -69,6 +82,7 @@ export function createEgressReporter(deps: {
       upstreamMs: outcome.upstreamMs === null ? null : round(outcome.upstreamMs),
       durationMs: round(durationMs),
       code: outcome.code,
+      ...(call.operation === undefined ? {} : { operation: call.operation }),
     });
     if (outcome.withheld.length > 0) {
       deps.logger.warn(
@@ -91,42 +105,58 @@ export function createEgressReporter(deps: {
     );
   }
 
+  function refused(
+    req: IncomingMessage,
+    started: number,
+    route: string,
+    code: ErrorCode,
+    status: number,
+    message: string,
+  ): void {
+    const client = req.socket.remoteAddress ?? UNKNOWN;
+    deps.failures.failed(
+      client,
+      code,
+      { route, status, code },
+      `egress request refused: ${message}`,
+    );
+    metrics?.recordProxied(
+      {
+        route,
+        service: UNKNOWN,
+        statusClass: classOf(status),
+        seconds: (performance.now() - started) / 1000,
+        bytesUp: 0,
+        bytesDown: 0,
+      },
+      false,
+    );
+  }
+
+  function denied(call: Call, code: ErrorCode, status: number, message: string): void {
+    deps.failures.failed(
+      call.client,
+      code,
+      { route: call.route.name, service: call.service, status, code },
+      `egress request refused: ${message}`,
+    );
+    const outcome = { status, code, bytesUp: 0, bytesDown: 0, upstreamMs: null, withheld: [] };
+    record(call, outcome, false);
+  }
+
   return {
     refuse(req, res, started, route, code, message, options = {}) {
       // A body the client may still be sending is never read: close after the answer.
       if (!req.complete) res.shouldKeepAlive = false;
       const status = writeEgressError(res, code, message, options);
-      const client = req.socket.remoteAddress ?? UNKNOWN;
-      deps.failures.failed(
-        client,
-        code,
-        { route, status, code },
-        `egress request refused: ${message}`,
-      );
-      metrics?.recordProxied(
-        {
-          route,
-          service: UNKNOWN,
-          statusClass: classOf(status),
-          seconds: (performance.now() - started) / 1000,
-          bytesUp: 0,
-          bytesDown: 0,
-        },
-        false,
-      );
+      refused(req, started, route, code, status, message);
     },
     deny(call, code, message) {
       if (!call.req.complete) call.res.shouldKeepAlive = false;
-      const status = writeEgressError(call.res, code, message);
-      deps.failures.failed(
-        call.client,
-        code,
-        { route: call.route.name, service: call.service, status, code },
-        `egress request refused: ${message}`,
-      );
-      const outcome = { status, code, bytesUp: 0, bytesDown: 0, upstreamMs: null, withheld: [] };
-      record(call, outcome, false);
+      denied(call, code, writeEgressError(call.res, code, message), message);
     },
+    refused,
+    denied,
     forwarded: (call, outcome) => record(call, outcome, true),
   };
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { ErrorCode } from '../errors.js';
 import { classifyUpstreamError } from './classifyUpstreamError.js';
@@ -31,6 +32,13 @@ export interface Forwarding {
   readonly headers: string[];
   /** Values removed from response headers that contain them (the injected ones). */
   readonly secrets: readonly string[];
+  /**
+   * The body to send instead of `req` (the AWS gateway: a buffered body, or a re-signed chunk
+   * stream fed from `req`); bytes up are counted from it.
+   */
+  readonly body?: Buffer | Readable;
+  /** Writes an error credproxy makes itself (default writeEgressError: JSON). */
+  readonly writeError?: (res: ServerResponse, code: ErrorCode, message: string) => number;
 }
 
 /** How a forwarded request ended, for the audit line and the metrics. */
@@ -63,8 +71,15 @@ export function forwardRequest(
 ): void {
   const { req, route } = forwarding;
   const exchange = new Exchange(forwarding, done);
-  let body: IncomingMessage | null = null;
-  if (hasBody(req)) {
+  let body: Buffer | Readable | null = null;
+  if (forwarding.body !== undefined) {
+    body = forwarding.body;
+    if (Buffer.isBuffer(body)) exchange.countUp(body);
+    else {
+      body.pause();
+      body.on('data', exchange.countUp);
+    }
+  } else if (hasBody(req)) {
     // Paused first, so counting with a 'data' listener does not start the flow: the body moves
     // only when undici reads it, at the pace of the upstream socket (it pauses `req` on a full
     // socket and resumes it on drain), and every chunk passes both listeners.
@@ -181,7 +196,8 @@ class Exchange implements Dispatcher.DispatchHandler {
     } else {
       // The client may still be sending a body nobody will read: close after this answer.
       res.shouldKeepAlive = false;
-      this.status = writeEgressError(res, code, upstreamMessage(code, route));
+      const write = this.forwarding.writeError ?? writeEgressError;
+      this.status = write(res, code, upstreamMessage(code, route));
     }
     this.settle(code);
   }

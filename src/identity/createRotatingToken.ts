@@ -26,6 +26,11 @@ export interface RotatingToken {
   accepted(): readonly string[];
   /** The digest the file shows (or last showed), for a replacement to inherit. */
   shown(): string | undefined;
+  /**
+   * The accepted tokens themselves, for a door that verifies a signature made with one (the
+   * AWS gateway's HMAC): every accepted one but an inherited token, whose value is not known.
+   */
+  secrets(): readonly string[];
   /** Settles with the first write: undefined, or the error it failed with. */
   readonly firstWrite: Promise<unknown>;
   /** Stop rotating; nothing more is written. */
@@ -43,6 +48,8 @@ export function createRotatingToken(deps: RotatingTokenDeps): RotatingToken {
   const { clock, spec, logger, service } = deps;
   let current = deps.newToken();
   let currentDigest = toTokenDigest(current);
+  /** Digest → token for the tokens this one generated and still accepts. */
+  const values = new Map([[currentDigest, current]]);
   let shownDigest: string | undefined;
   let graceDigest = deps.inherited;
   let graceTimer: Timer | undefined;
@@ -98,6 +105,7 @@ export function createRotatingToken(deps: RotatingTokenDeps): RotatingToken {
     if (retired) return;
     current = deps.newToken();
     currentDigest = toTokenDigest(current);
+    values.set(currentDigest, current);
     deps.changed();
     scheduleRotation();
     void writeCurrent('rotation');
@@ -110,14 +118,21 @@ export function createRotatingToken(deps: RotatingTokenDeps): RotatingToken {
   scheduleRotation();
   const firstWrite = writeCurrent('initial');
 
+  function accepted(): string[] {
+    const digests = new Set([currentDigest]);
+    if (shownDigest !== undefined) digests.add(shownDigest);
+    if (graceDigest !== undefined) digests.add(graceDigest);
+    return [...digests];
+  }
+
   return {
-    accepted() {
-      const digests = new Set([currentDigest]);
-      if (shownDigest !== undefined) digests.add(shownDigest);
-      if (graceDigest !== undefined) digests.add(graceDigest);
-      return [...digests];
-    },
+    accepted,
     shown: () => shownDigest,
+    secrets() {
+      const live = accepted();
+      for (const digest of values.keys()) if (!live.includes(digest)) values.delete(digest);
+      return live.flatMap((digest) => values.get(digest) ?? []);
+    },
     firstWrite,
     retire() {
       retired = true;

@@ -27,6 +27,8 @@ export interface TokenFiles extends DigestLookup {
   written(): Promise<void>;
   /** Stop every rotation. Files stay: a restart overwrites them with new tokens. */
   stop(): void;
+  /** The generated tokens `service` may present now (RotatingToken.secrets). */
+  secretsOf(service: string): readonly string[];
 }
 
 export interface TokenFilesDeps {
@@ -162,5 +164,6 @@ export function createTokenFiles(deps: TokenFilesDeps): TokenFiles {
     stop() {
       for (const [, entry] of entries) entry.token.retire();
     },
+    secretsOf: (service) => entries.get(service)?.token.secrets() ?? [],
   };
 }

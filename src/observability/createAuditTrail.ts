@@ -45,6 +45,8 @@ export interface ProxiedRequest {
   readonly durationMs: number;
   /** What went wrong (an error code from docs/errors.md), or null. */
   readonly code: string | null;
+  /** AWS gateway only: the AWS operation the request names (`PutItem`), when it names one. */
+  readonly operation?: string;
 }
 
 /** Client addresses remembered per set; past this, every further serve is logged. */

@@ -10,6 +10,7 @@ import { createForwardProxy } from '../forward/createForwardProxy.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
+import { createSecretLookup } from '../identity/createSecretLookup.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
 import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
@@ -108,6 +109,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
       limiter: createFailureLimiter({ ...DEFAULT_FAILURE_LIMITS, now }),
       jwt: () => jwt,
     }),
+    secrets: createSecretLookup(registry.services, tokenFiles),
     failures: createFailureLog({ logger: logger.child({ component: 'http' }), now }),
     credentials,
     services: registry.services,

@@ -27,6 +27,8 @@ export interface RunningApp {
   readonly credentialsUrl: string;
   /** Base URL of the metrics listener, when metrics are enabled. */
   readonly metricsUrl: string | undefined;
+  /** Base URL of every listener by name (`egress` when routes or the AWS gateway are on). */
+  readonly urls?: Readonly<Record<string, string>>;
   /** Settles when the first fetch of every service has ended (success or failure). */
   readonly primed: Promise<void>;
   /** Re-read the main config (SIGHUP); on error keep running and log why. */
@@ -58,6 +60,7 @@ export async function startApp(options: StartAppOptions): Promise<RunningApp> {
   return {
     credentialsUrl: urls.credentials ?? '',
     metricsUrl: urls.metrics,
+    urls,
     primed,
     reload: sidecar.reload,
     stop: sidecar.stop,

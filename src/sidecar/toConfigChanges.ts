@@ -23,8 +23,12 @@ const RESTART_KEYS: ReadonlyArray<readonly [string, (c: Config) => unknown]> = [
   ['imds', (c) => JSON.stringify(c.imds)],
   ['proxy.host', (c) => c.proxy.host],
   ['proxy.port', (c) => c.proxy.port],
-  // The egress listener is opened at start only when routes exist.
-  ['proxy.routes (none vs some)', (c) => c.proxy.routes.length > 0],
+  // The egress listener is opened at start only when routes exist or the AWS gateway is on;
+  // once open, routes and proxy.aws are read per request.
+  [
+    'proxy.routes / proxy.aws.enabled (egress listener open or not)',
+    (c) => c.proxy.routes.length > 0 || c.proxy.aws !== undefined,
+  ],
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { Config, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import type { Clock } from '../credentials/types.js';
 import type { Authenticator } from '../identity/createAuthenticator.js';
+import type { SecretLookup } from '../identity/createSecretLookup.js';
 import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
@@ -33,6 +34,8 @@ export interface SidecarContext {
   readonly metrics: Metrics | undefined;
   readonly audit: AuditTrail;
   readonly authenticator: Authenticator;
+  /** The tokens of a service by name (the AWS gateway verifies signatures made with them). */
+  readonly secrets: SecretLookup;
   readonly failures: FailureLog;
   readonly credentials: CredentialCache;
   /** The services in force, by name. */

@@ -80,6 +80,7 @@ describe('createAuditTrail', () => {
       upstreamMs: 5.5,
       durationMs: 9.25,
       code: null,
+      operation: 'PutItem',
     });
     const [line] = sink.lines();
 
