@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FILE, linesOf, parse, ROLE_ARN, validConfig } from './configText.js';
+import { parseServiceFile } from '../../src/config/parseServiceFile.js';
+import { ConfigError, formatConfigIssue } from '../../src/errors.js';
+import { FILE, linesOf, parse, ROLE_ARN, TOKEN, validConfig } from './configText.js';
 
 const HUB = 'arn:aws:iam::111111111111:role/Hub';
 const SPOKE = 'arn:aws:iam::222222222222:role/Spoke';
@@ -197,5 +199,62 @@ describe('assumed_role.chain', () => {
 
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(`${FILE}: ${path}: `);
+  });
+});
+
+describe('web identity in a dynamic service file', () => {
+  const policy = { secretDirectories: [], allowedEnv: [] };
+  const dynamicLines = (service: Record<string, unknown>) => {
+    try {
+      parseServiceFile(JSON.stringify({ auth_token: TOKEN, ...service }), {
+        file: '/dyn/app.yaml',
+        env: {},
+        awsDefaults: { region: 'us-east-1', raw: { region: 'us-east-1' } },
+        policy,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.issues.map(formatConfigIssue);
+      throw error;
+    }
+    return [];
+  };
+
+  it.each([
+    [
+      { source_credentials: { web_identity: webIdentity }, assumed_role: { RoleArn: ROLE_ARN } },
+      'source_credentials.web_identity',
+    ],
+    [
+      { assumed_role: { RoleArn: ROLE_ARN, web_identity_token_file: '/etc/shadow' } },
+      'assumed_role.web_identity_token_file',
+    ],
+  ])('refuses a token file of its own: %j', (service, key) => {
+    expect(dynamicLines(service)).toEqual([
+      `/dyn/app.yaml: ${key}: is not allowed in a dynamic service file: set aws_defaults.web_identity in the main config`,
+    ]);
+  });
+
+  it("inherits the main config's aws_defaults.web_identity", () => {
+    const loaded = parseServiceFile(
+      JSON.stringify({ auth_token: TOKEN, assumed_role: { RoleArn: ROLE_ARN } }),
+      {
+        file: '/dyn/app.yaml',
+        env: {},
+        awsDefaults: {
+          region: 'us-east-1',
+          raw: {
+            region: 'us-east-1',
+            web_identity: { ...webIdentity, token_file: '/var/run/token' },
+          },
+        },
+        policy,
+      },
+    );
+
+    expect(loaded.services[0]?.source).toEqual({
+      kind: 'webIdentity',
+      region: 'us-east-1',
+      tokenFile: '/var/run/token',
+    });
   });
 });
