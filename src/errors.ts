@@ -105,6 +105,15 @@ export const ERROR_CODES = {
     status: 503,
     description: 'STS could not be reached, timed out or answered with a server error.',
   },
+  WEB_IDENTITY_TOKEN_REJECTED: {
+    status: 503,
+    description:
+      'STS refused the web identity token (invalid or expired); retried soon, since the token file is rewritten.',
+  },
+  WEB_IDENTITY_TOKEN_UNREADABLE: {
+    status: 503,
+    description: 'The web identity token file is missing, unreadable or empty; retried soon.',
+  },
   // Credentials unavailable (503): final, retried only after a long backoff.
   NO_SOURCE_CREDENTIALS: {
     status: 503,

@@ -59,8 +59,24 @@ interface Classification {
   readonly message: string;
 }
 
+/**
+ * What AssumeRoleWithWebIdentity answers for a token that is malformed, expired or not (yet)
+ * trusted. The kubelet rewrites a projected token well before it expires, so these are worth a
+ * quick retry with the file read again, as the SDKs' web-identity providers do.
+ */
+const WEB_IDENTITY_TOKEN_REJECTED = new Set([
+  'InvalidIdentityToken',
+  'InvalidIdentityTokenException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+]);
+/** The identity provider could not be reached by STS: botocore retries it (sts, _retry.json). */
+const IDP_UNAVAILABLE = new Set(['IDPCommunicationError', 'IDPCommunicationErrorException']);
+
 /** What the call carried that changes what a failure means. */
 export interface StsCallShape {
+  /** The call was AssumeRoleWithWebIdentity: a refused token is transient, not final. */
+  readonly webIdentity?: boolean;
   /** The call had session tags or a SourceIdentity: the trust policy must allow more. */
   readonly tagged?: boolean;
   /** `credentials.request_timeout`: a timeout then says which phase ran out of it. */
@@ -80,6 +96,21 @@ export function classifyStsError(error: unknown, call: StsCallShape = {}): Class
       message:
         'no source credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) ' +
         "in credproxy's environment, or configure iam_keys or iam_profile",
+    };
+  }
+  if (call.webIdentity === true && WEB_IDENTITY_TOKEN_REJECTED.has(name)) {
+    // STS's message may quote claims of the token: only the error name is kept.
+    return {
+      code: 'WEB_IDENTITY_TOKEN_REJECTED',
+      transient: true,
+      message: `STS refused the web identity token (${name}); retrying with the token file read again`,
+    };
+  }
+  if (call.webIdentity === true && IDP_UNAVAILABLE.has(name)) {
+    return {
+      code: 'STS_UNAVAILABLE',
+      transient: true,
+      message: `STS could not reach the identity provider (${name})`,
     };
   }
   if (THROTTLING.has(name) || status === 429) {

@@ -2,15 +2,24 @@ import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
   type AssumeRoleCommandOutput,
+  AssumeRoleWithWebIdentityCommand,
+  type AssumeRoleWithWebIdentityCommandInput,
   STSClient,
+  type STSClientConfig,
 } from '@aws-sdk/client-sts';
 import type { AssumeRoleParams } from '../config/types.js';
-import type { CredentialSession, CredentialTarget, RoleAssumer } from '../credentials/ports.js';
+import type {
+  CredentialSession,
+  CredentialTarget,
+  RoleAssumer,
+  SigningCredentials,
+} from '../credentials/ports.js';
 import type { Credentials } from '../credentials/types.js';
 import { CredentialsUnavailableError } from '../errors.js';
 import { toUnavailableError } from './classifyStsError.js';
 import type { SdkEnv } from './explainMissingProfile.js';
 import { fromSourceCredentials, toSourceKey } from './fromSourceCredentials.js';
+import { readWebIdentityToken } from './readWebIdentityToken.js';
 
 export interface RoleAssumerOptions {
   /** `credentials.request_timeout`, seconds: the most one STS call may take, connecting included. */
@@ -24,56 +33,133 @@ export interface RoleAssumerOptions {
 }
 
 /**
- * AssumeRole through @aws-sdk/client-sts: one client per distinct source and region, reused.
+ * AssumeRole through @aws-sdk/client-sts: one client per distinct source and region, reused,
+ * and one per chain prefix for calls signed with role credentials (replaced when that prefix's
+ * credentials are). A web-identity source calls AssumeRoleWithWebIdentity, which is unsigned.
  * The SDK honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, which is how tests reach moto.
  */
 export function createRoleAssumer(options: RoleAssumerOptions): RoleAssumer & { destroy(): void } {
   const clients = new Map<string, STSClient>();
+  const signedBy = new Map<string, { readonly accessKeyId: string; readonly client: STSClient }>();
+  const retiring = new Set<NodeJS.Timeout>();
   const timeouts = toStsTimeouts(options.requestTimeoutSeconds);
+  const shape = { requestTimeoutSeconds: options.requestTimeoutSeconds };
+
+  function newClient(region: string, credentials: STSClientConfig['credentials']): STSClient {
+    return new STSClient({
+      region,
+      credentials,
+      // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
+      // then block the service's refresh for good.
+      requestHandler: {
+        connectionTimeout: timeouts.connectionTimeoutMs,
+        requestTimeout: timeouts.requestTimeoutMs,
+        throwOnRequestTimeout: true,
+      },
+      // One attempt, so a call never outlasts request_timeout (two attempts took up to twice
+      // as long). credproxy's own backoff retries: within seconds while a service has nothing
+      // to serve, later while its last good set still does.
+      maxAttempts: 1,
+    });
+  }
 
   function clientFor(target: CredentialTarget): STSClient {
     const key = toSourceKey(target.source);
     let client = clients.get(key);
     if (!client) {
-      client = new STSClient({
-        region: target.source.region,
-        credentials: fromSourceCredentials(target.source, options.env ?? {}),
-        // Without throwOnRequestTimeout the SDK only warns and the call hangs: a silent STS would
-        // then block the service's refresh for good.
-        requestHandler: {
-          connectionTimeout: timeouts.connectionTimeoutMs,
-          requestTimeout: timeouts.requestTimeoutMs,
-          throwOnRequestTimeout: true,
-        },
-        // One attempt, so a call never outlasts request_timeout (two attempts took up to twice
-        // as long). credproxy's own backoff retries: within seconds while a service has nothing
-        // to serve, later while its last good set still does.
-        maxAttempts: 1,
-      });
+      client = newClient(
+        target.source.region,
+        fromSourceCredentials(target.source, options.env ?? {}),
+      );
       clients.set(key, client);
     }
     return client;
   }
 
+  /** The client of a chain prefix, signing with its current credentials. */
+  function clientSignedBy(signer: SigningCredentials, region: string): STSClient {
+    const { credentials } = signer;
+    const entry = signedBy.get(signer.key);
+    if (entry?.accessKeyId === credentials.accessKeyId) return entry.client;
+    if (entry) {
+      // Another service of this prefix may still be waiting on the old client: close it once
+      // any call on it has run out of time.
+      const timer = setTimeout(() => {
+        retiring.delete(timer);
+        entry.client.destroy();
+      }, timeouts.requestTimeoutMs + 1_000);
+      timer.unref();
+      retiring.add(timer);
+    }
+    const client = newClient(region, {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      expiration: new Date(credentials.expiresAtMs),
+    });
+    signedBy.set(signer.key, { accessKeyId: credentials.accessKeyId, client });
+    return client;
+  }
+
+  async function assumeWithWebIdentity(
+    target: CredentialTarget,
+    tokenFile: string,
+  ): Promise<Credentials> {
+    const token = await readWebIdentityToken(tokenFile);
+    let output: unknown;
+    try {
+      output = await clientFor(target).send(
+        new AssumeRoleWithWebIdentityCommand(toWebIdentityInput(target.role, token)),
+      );
+    } catch (error) {
+      throw toUnavailableError(error, { ...shape, webIdentity: true });
+    }
+    return toCredentials(output, target.role.roleArn);
+  }
+
   return {
-    async assumeRole(target) {
+    async assumeRole(target, signer) {
+      if (signer === undefined && target.source.kind === 'webIdentity') {
+        return assumeWithWebIdentity(target, target.source.tokenFile);
+      }
+      const client =
+        signer === undefined ? clientFor(target) : clientSignedBy(signer, target.source.region);
       let output: AssumeRoleCommandOutput;
       try {
-        output = await clientFor(target).send(
+        output = await client.send(
           new AssumeRoleCommand(toAssumeRoleInput(target.role, target.session)),
         );
       } catch (error) {
-        throw toUnavailableError(error, {
-          tagged: hasSessionTags(target),
-          requestTimeoutSeconds: options.requestTimeoutSeconds,
-        });
+        throw toUnavailableError(error, { ...shape, tagged: hasSessionTags(target) });
       }
       return toCredentials(output, target.role.roleArn);
     },
     destroy() {
       for (const client of clients.values()) client.destroy();
+      for (const { client } of signedBy.values()) client.destroy();
+      for (const timer of retiring) clearTimeout(timer);
       clients.clear();
+      signedBy.clear();
+      retiring.clear();
     },
+  };
+}
+
+/**
+ * The AssumeRoleWithWebIdentity input of a role. The call takes no ExternalId, tags or source
+ * identity (they come from the token); config rules refuse them next to a web-identity source.
+ */
+export function toWebIdentityInput(
+  role: AssumeRoleParams,
+  token: string,
+): AssumeRoleWithWebIdentityCommandInput {
+  return {
+    RoleArn: role.roleArn,
+    RoleSessionName: role.roleSessionName,
+    WebIdentityToken: token,
+    DurationSeconds: role.durationSeconds,
+    Policy: role.policy,
+    PolicyArns: role.policyArns?.map((arn) => ({ arn })),
   };
 }
 

@@ -35,6 +35,16 @@ export function fromSourceCredentials(
         secretAccessKey: source.secretAccessKey,
         ...(source.sessionToken === undefined ? {} : { sessionToken: source.sessionToken }),
       };
+    case 'webIdentity':
+      // AssumeRoleWithWebIdentity is unsigned: the token is the proof. A signed call from this
+      // source is a bug, and must not fall back to whatever the default chain finds.
+      return async () => {
+        throw new CredentialsUnavailableError(
+          'NO_SOURCE_CREDENTIALS',
+          'a web identity source signs no STS call but AssumeRoleWithWebIdentity',
+          false,
+        );
+      };
   }
 }
 

@@ -162,17 +162,25 @@ export function toIssuerMap(identity: IdentityConfig): ReadonlyMap<string, JwtIs
   return new Map((identity.jwt?.issuers ?? []).map((issuer) => [issuer.name, issuer]));
 }
 
-/** Keeps the block for dynamic files, with iam_profile.config_file made absolute here. */
+/**
+ * Keeps the block for dynamic files, with iam_profile.config_file and web_identity.token_file
+ * made absolute here (relative to the main config, not to a dynamic file that inherits them).
+ */
 function toAwsDefaults(block: Record<string, unknown>, context: ToConfigContext): AwsDefaults {
   checkSingleKind(block, 'aws_defaults', context.issues);
   const profile = block.iam_profile;
-  const raw =
-    isRecord(profile) && typeof profile.config_file === 'string'
+  const webIdentity = block.web_identity;
+  const raw: Record<string, unknown> = {
+    ...block,
+    ...(isRecord(profile) && typeof profile.config_file === 'string'
+      ? { iam_profile: { ...profile, config_file: context.resolvePath(profile.config_file) } }
+      : {}),
+    ...(isRecord(webIdentity) && typeof webIdentity.token_file === 'string'
       ? {
-          ...block,
-          iam_profile: { ...profile, config_file: context.resolvePath(profile.config_file) },
+          web_identity: { ...webIdentity, token_file: context.resolvePath(webIdentity.token_file) },
         }
-      : block;
+      : {}),
+  };
   return typeof raw.region === 'string' ? { region: raw.region, raw } : { raw };
 }
 

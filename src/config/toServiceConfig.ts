@@ -2,8 +2,14 @@ import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
 import { checkServiceRoutes } from './rules/checkServiceRoutes.js';
 import { toAssumeRoleParams } from './toAssumeRoleParams.js';
+import { toRoleChain } from './toRoleChain.js';
 import { toServiceJwt } from './toServiceJwt.js';
-import { checkSingleKind, toSourceCredentials } from './toSourceCredentials.js';
+import {
+  checkSingleKind,
+  hasKind,
+  toSourceCredentials,
+  toWebIdentityRole,
+} from './toSourceCredentials.js';
 import { toTokenFile } from './toTokenFile.js';
 import type { JwtIssuerConfig, RouteConfig, ServiceConfig, ServiceOrigin } from './types.js';
 
@@ -42,13 +48,29 @@ export function toServiceConfig(
   const own = isRecord(raw.source_credentials) ? raw.source_credentials : {};
   const sourcePath = joinKeyPath(path, 'source_credentials');
   checkSingleKind(own, sourcePath, issues);
-  const role = isRecord(raw.assumed_role)
+  const ownRole = isRecord(raw.assumed_role)
     ? toAssumeRoleParams(raw.assumed_role, joinKeyPath(path, 'assumed_role'), issues)
     : undefined;
   // Without a role the service never calls STS: it needs no source and no region.
-  const source = role
+  const ownSource = ownRole
     ? toSourceCredentials(own, context.awsDefaults, sourcePath, context)
     : undefined;
+  const resolved =
+    ownRole && ownSource && isRecord(raw.assumed_role)
+      ? toRoleChain({
+          raw: raw.assumed_role,
+          role: ownRole,
+          source: ownSource,
+          webIdentityRole: toWebIdentityRole(own, context.awsDefaults),
+          ownSourceKind: hasKind(own),
+          path,
+          issues,
+          resolvePath: context.resolvePath,
+        })
+      : undefined;
+  if (context.origin.kind === 'dynamic') refuseOwnTokenFile(raw, path, issues);
+  const role = resolved?.role ?? ownRole;
+  const source = resolved?.source;
   const routes = Array.isArray(raw.routes) ? raw.routes.map(String) : [];
   const routeValues = isRecord(raw.route_values) ? toStrings(raw.route_values) : {};
   const forwardRules = Array.isArray(raw.forward_rules) ? raw.forward_rules.map(String) : [];
@@ -76,6 +98,15 @@ export function toServiceConfig(
     isRecord(raw.jwt) && !brokenIssuer
       ? toServiceJwt(raw.jwt, joinKeyPath(path, 'jwt'), role, context.jwtIssuers, issues)
       : undefined;
+  if (jwt !== undefined && source?.kind === 'webIdentity' && role?.chain === undefined) {
+    const issuer = context.jwtIssuers.get(jwt.issuer);
+    if ((issuer?.sessionTags.length ?? 0) > 0 || issuer?.sourceIdentity !== undefined) {
+      issues.error(
+        joinKeyPath(path, 'jwt.issuer'),
+        `issuer ${jwt.issuer} maps claims to session tags or a source identity, which AssumeRoleWithWebIdentity (assumed_role.web_identity_token_file) cannot pass: use source_credentials.web_identity so the service's role is a separate AssumeRole`,
+      );
+    }
+  }
   if ((role !== undefined && source === undefined) || issues.issues.length > before) {
     return undefined;
   }
@@ -99,6 +130,31 @@ export function toServiceConfig(
     ...(raw.aws_gateway === true ? { awsGateway: true } : {}),
     origin: context.origin,
   };
+}
+
+/**
+ * A dynamic file may not name a web-identity token file: credproxy would read any file it can
+ * and send it to STS. Its services inherit aws_defaults.web_identity from the main config.
+ */
+function refuseOwnTokenFile(
+  raw: Readonly<Record<string, unknown>>,
+  path: string,
+  issues: IssueCollector,
+): void {
+  const source = raw.source_credentials;
+  if (isRecord(source) && isRecord(source.web_identity)) {
+    issues.error(
+      joinKeyPath(path, 'source_credentials.web_identity'),
+      'is not allowed in a dynamic service file: set aws_defaults.web_identity in the main config',
+    );
+  }
+  const role = raw.assumed_role;
+  if (isRecord(role) && role.web_identity_token_file !== undefined) {
+    issues.error(
+      joinKeyPath(path, 'assumed_role.web_identity_token_file'),
+      'is not allowed in a dynamic service file: set aws_defaults.web_identity in the main config',
+    );
+  }
 }
 
 function toStrings(block: Readonly<Record<string, unknown>>): Record<string, string> {

@@ -1,6 +1,12 @@
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
-import type { SourceCredentials } from './types.js';
+import type { AssumeRoleParams, SourceCredentials } from './types.js';
+
+/** The kinds of source a block may name, at most one each. */
+const KINDS = ['iam_keys', 'iam_profile', 'web_identity'] as const;
+
+/** The session length of the web-identity role, as the SDKs' web-identity providers ask. */
+export const WEB_IDENTITY_SESSION_SECONDS = 3600;
 
 /**
  * Resolves a service's source credentials against `aws_defaults`. The credential kind is
@@ -25,7 +31,15 @@ export function toSourceCredentials(
   const chosen = hasKind(own) ? own : defaults;
   const keys = chosen.iam_keys;
   const profile = chosen.iam_profile;
+  const webIdentity = chosen.web_identity;
   if (region === undefined) return undefined;
+  if (isRecord(webIdentity)) {
+    return {
+      kind: 'webIdentity',
+      region,
+      tokenFile: context.resolvePath(String(webIdentity.token_file)),
+    };
+  }
   if (isRecord(keys)) {
     const sessionToken = stringAt(keys, 'session_token');
     return {
@@ -48,19 +62,45 @@ export function toSourceCredentials(
   return { kind: 'default', region };
 }
 
-/** iam_keys and iam_profile in one block is ambiguous (the original quietly preferred the profile). */
+/**
+ * The role a `web_identity` source exchanges its token for, from the block that applies (the
+ * service's own kind, else the defaults'); undefined for any other source. It becomes the first
+ * link of the service's role chain.
+ */
+export function toWebIdentityRole(
+  own: Readonly<Record<string, unknown>>,
+  defaults: Readonly<Record<string, unknown>>,
+): AssumeRoleParams | undefined {
+  const webIdentity = (hasKind(own) ? own : defaults).web_identity;
+  if (!isRecord(webIdentity)) return undefined;
+  return {
+    roleArn: String(webIdentity.role_arn),
+    roleSessionName: String(webIdentity.role_session_name),
+    durationSeconds: WEB_IDENTITY_SESSION_SECONDS,
+  };
+}
+
+/**
+ * Two kinds in one block is ambiguous (the original quietly preferred the profile over keys).
+ */
 export function checkSingleKind(
   block: Readonly<Record<string, unknown>>,
   path: string,
   issues: IssueCollector,
 ): void {
-  if (isRecord(block.iam_keys) && isRecord(block.iam_profile)) {
-    issues.error(path, 'sets both iam_keys and iam_profile: keep one of them');
+  const set = KINDS.filter((kind) => isRecord(block[kind]));
+  if (set.length > 1) {
+    const named =
+      set.length === 2
+        ? `both ${set.join(' and ')}`
+        : `${set.slice(0, -1).join(', ')} and ${set.at(-1)}`;
+    issues.error(path, `sets ${named}: keep one of them`);
   }
 }
 
-function hasKind(block: Readonly<Record<string, unknown>>): boolean {
-  return isRecord(block.iam_keys) || isRecord(block.iam_profile);
+/** Whether a block names its own kind of source (else the defaults' kind applies). */
+export function hasKind(block: Readonly<Record<string, unknown>>): boolean {
+  return KINDS.some((kind) => isRecord(block[kind]));
 }
 
 function stringAt(block: Readonly<Record<string, unknown>>, key: string): string | undefined {

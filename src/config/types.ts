@@ -34,7 +34,13 @@ export type SourceCredentials =
       readonly accessKeyId: string;
       readonly secretAccessKey: string;
       readonly sessionToken?: string;
-    };
+    }
+  /**
+   * `source_credentials.web_identity` (or `assumed_role.web_identity_token_file`): the first role
+   * is assumed with AssumeRoleWithWebIdentity, which nothing signs but the token in this file.
+   * The file is re-read on every call (projected tokens rotate); its content is never kept.
+   */
+  | { readonly kind: 'webIdentity'; readonly region: string; readonly tokenFile: string };
 
 /** The `assumed_role` block: the AssumeRole parameters, with defaults applied. */
 export interface AssumeRoleParams {
@@ -50,6 +56,12 @@ export interface AssumeRoleParams {
   readonly tags?: readonly { readonly key: string; readonly value: string }[];
   readonly transitiveTagKeys?: readonly string[];
   readonly sourceIdentity?: string;
+  /**
+   * Roles assumed in order before this one, each with the credentials of the one before (the
+   * first with the source): `assumed_role.chain`, preceded by the role of a `web_identity`
+   * source. Absent when the role is assumed with the source directly.
+   */
+  readonly chain?: readonly AssumeRoleParams[];
 }
 
 /**

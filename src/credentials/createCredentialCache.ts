@@ -1,4 +1,5 @@
-import type { CredentialsPolicyConfig } from '../config/types.js';
+import type { AssumeRoleParams, CredentialsPolicyConfig } from '../config/types.js';
+import { createChainedAssumer, toChainDurationSeconds } from './createChainedAssumer.js';
 import {
   createServiceCredentials,
   type ServiceCredentials,
@@ -51,21 +52,33 @@ export interface CredentialCacheOptions {
 
 export function createCredentialCache(
   initialPolicy: CredentialsPolicyConfig,
-  deps: ServiceCredentialsDeps,
+  serviceDeps: ServiceCredentialsDeps,
   options: CredentialCacheOptions = {},
 ): CredentialCache {
   const maxSessionSets = options.maxSessionSets ?? DEFAULT_MAX_SESSION_SETS;
   let policyConfig = initialPolicy;
+  // A set lives no longer than the shortest session of its chain: its lead follows that one.
+  const policyForRole = (role: AssumeRoleParams): RefreshPolicy =>
+    resolveRefreshPolicy(
+      policyConfig.refreshBufferSeconds,
+      toChainDurationSeconds(role),
+      policyConfig.retryDelaySeconds,
+    );
+  const chained = createChainedAssumer(serviceDeps.assumer, {
+    clock: serviceDeps.clock,
+    random: serviceDeps.random,
+    logger: serviceDeps.logger,
+    observer: {
+      stsCall: (target, outcome, ms) => serviceDeps.observer.stsCall?.(target, outcome, ms),
+    },
+    policyFor: policyForRole,
+  });
+  const deps: ServiceCredentialsDeps = { ...serviceDeps, assumer: chained };
   let current: CredentialTable = new Map();
   // Per-session sets hang off the service entry they were made for: a changed definition
   // starts with none, and retiring an entry retires its variants.
   let variants = new Map<ServiceCredentials, SessionVariants>();
-  const policyFor = (target: CredentialTarget): RefreshPolicy =>
-    resolveRefreshPolicy(
-      policyConfig.refreshBufferSeconds,
-      target.role.durationSeconds,
-      policyConfig.retryDelaySeconds,
-    );
+  const policyFor = (target: CredentialTarget): RefreshPolicy => policyForRole(target.role);
 
   return {
     table: () => current,
@@ -101,12 +114,14 @@ export function createCredentialCache(
       }
       variants = kept;
       for (const old of retiring) old.retire();
+      chained.retain(targets);
       return fresh;
     },
     setPolicy(policy) {
       policyConfig = policy;
       for (const entry of current.values()) entry.setPolicy(policyFor(entry.target));
       for (const [entry, sets] of variants) sets.setPolicy(policyFor(entry.target));
+      chained.reschedule();
     },
     async prime(entries = [...current.values()], concurrency = DEFAULT_PRIME_CONCURRENCY) {
       const queue = [...entries];
@@ -121,6 +136,7 @@ export function createCredentialCache(
       for (const entry of current.values()) entry.retire();
       for (const sets of variants.values()) sets.retire();
       variants.clear();
+      chained.stop();
     },
   };
 }

@@ -30,11 +30,22 @@ export interface CredentialTarget {
 }
 
 /**
- * Calls STS for one target. Implementations reject with a CredentialsUnavailableError whose
- * `transient` flag says whether the failure is worth a quick retry.
+ * Role credentials that sign a chained AssumeRole instead of the target's source. `key` names
+ * the chain prefix that made them (a digest, never a secret): one STS client per prefix.
+ */
+export interface SigningCredentials {
+  readonly key: string;
+  readonly credentials: Credentials;
+}
+
+/**
+ * Calls STS for one target: AssumeRole signed by `signer` when given, else by the target's
+ * source (AssumeRoleWithWebIdentity for a web-identity source). A role's `chain` is resolved
+ * above this port (createChainedAssumer), never by it. Implementations reject with a
+ * CredentialsUnavailableError whose `transient` flag says whether a quick retry is worth it.
  */
 export interface RoleAssumer {
-  assumeRole(target: CredentialTarget): Promise<Credentials>;
+  assumeRole(target: CredentialTarget, signer?: SigningCredentials): Promise<Credentials>;
 }
 
 /** What happened, for metrics and the audit trail. Every hook is optional and synchronous. */

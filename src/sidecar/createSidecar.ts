@@ -87,7 +87,7 @@ export function createSidecar(loaded: LoadedConfig, deps: SidecarDeps): Sidecar 
     requestTimeoutSeconds: config.credentials.requestTimeoutSeconds,
   });
   const credentials = createCredentialCache(config.credentials, {
-    assumer: { assumeRole: (target) => assumer.assumeRole(target) },
+    assumer: { assumeRole: (target, signer) => assumer.assumeRole(target, signer) },
     clock,
     random: deps.random ?? Math.random,
     logger: logger.child({ component: 'credentials' }),

@@ -90,3 +90,38 @@ describe('classifyStsError', () => {
     expect(classifyStsError(stsError('AccessDenied', 403)).message).not.toContain('TagSession');
   });
 });
+
+describe('classifyStsError on AssumeRoleWithWebIdentity', () => {
+  it.each([
+    ['InvalidIdentityToken', 'WEB_IDENTITY_TOKEN_REJECTED', true],
+    ['ExpiredTokenException', 'WEB_IDENTITY_TOKEN_REJECTED', true],
+    ['IDPCommunicationError', 'STS_UNAVAILABLE', true],
+    ['AccessDenied', 'STS_ACCESS_DENIED', false],
+  ])(
+    'classifies %s as %s, transient=%s (the token file is rewritten, so a refused token is retried soon)',
+    (name, code, transient) => {
+      const result = classifyStsError(stsError(name, 400), { webIdentity: true });
+
+      expect(result.code).toBe(code);
+      expect(result.transient).toBe(transient);
+    },
+  );
+
+  it("keeps STS's message, which may quote the token's claims, out of its own", () => {
+    const error = stsError('InvalidIdentityToken', 400);
+    error.message = 'Incorrect token audience: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzZWNyZXQifQ.c2ln';
+
+    const result = classifyStsError(error, { webIdentity: true });
+
+    expect(result.message).toBe(
+      'STS refused the web identity token (InvalidIdentityToken); retrying with the token file read again',
+    );
+  });
+
+  it('leaves InvalidIdentityToken final on any other call', () => {
+    expect(classifyStsError(stsError('InvalidIdentityToken', 400))).toMatchObject({
+      code: 'STS_INVALID_REQUEST',
+      transient: false,
+    });
+  });
+});

@@ -129,7 +129,7 @@ describe('assumed_role keys', () => {
   it.each([
     [
       'Bogus',
-      'is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)',
+      'is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, chain, web_identity_token_file)',
     ],
     ['roleSessionName', 'is not a known key: did you mean RoleSessionName?'],
     ['RoleArm', 'is not a known key: did you mean RoleArn?'],
@@ -141,7 +141,7 @@ describe('assumed_role keys', () => {
     ],
     [
       'x-note',
-      'is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)',
+      'is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, chain, web_identity_token_file)',
     ],
   ])('rejects the unknown key %s instead of dropping it', (key, message) => {
     const lines = linesOf(validConfig({ role: { [key]: 'x' } }));

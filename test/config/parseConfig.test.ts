@@ -314,7 +314,7 @@ describe('parseConfig: ranges and shapes', () => {
       `${FILE}: server.port: must be an integer`,
       `${FILE}: services.app1.assumed_role.RoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name (any partition, optional path)`,
       `${FILE}: services.app1.assumed_role.DurationSeconds: must be from 900 to 43200`,
-      `${FILE}: services.app2.assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)`,
+      `${FILE}: services.app2.assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, chain, web_identity_token_file)`,
       `${FILE}: services.app2: needs auth_token, token_file or jwt (a service needs at least one way in)`,
     ]);
   });

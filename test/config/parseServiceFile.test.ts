@@ -100,7 +100,7 @@ describe('parseServiceFile', () => {
     const lines = linesOf('/dyn/app1.yaml', text);
 
     expect(lines).toEqual([
-      '/dyn/app1.yaml: assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity)',
+      '/dyn/app1.yaml: assumed_role.Extra: is not a known key (expected one of: RoleArn, RoleSessionName, DurationSeconds, ExternalId, Policy, PolicyArns, Tags, TransitiveTagKeys, SourceIdentity, chain, web_identity_token_file)',
       '/dyn/app1.yaml: assumed_role.RoleArn: must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name (any partition, optional path)',
     ]);
   });

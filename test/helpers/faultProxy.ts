@@ -36,7 +36,19 @@ export interface FaultProxy {
   requests(): number;
   /** The body of every request received so far, in order (STS query-protocol forms). */
   bodies(): readonly string[];
+  /** Every request with who signed it and, once forwarded, the answer: a recording forwarder. */
+  exchanges(): readonly StsExchange[];
   stop(): Promise<void>;
+}
+
+/** One STS call seen by the proxy. */
+export interface StsExchange {
+  /** The decoded query-protocol form (Action, RoleArn, ...). */
+  readonly form: Readonly<Record<string, string>>;
+  /** The access key id in the SigV4 Authorization header; undefined for an unsigned call. */
+  readonly signedBy: string | undefined;
+  /** The body forwarded back, once the target answered. */
+  response: string | undefined;
 }
 
 /** A tiny HTTP proxy on 127.0.0.1:0 in front of `targetUrl`, with switchable faults. */
@@ -45,6 +57,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   let mode: FaultMode = { kind: 'pass' };
   let received = 0;
   const bodies: string[] = [];
+  const exchanges: StsExchange[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
@@ -52,17 +65,30 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     const current = mode;
     readBody(req).then(
       (body) => {
-        bodies.push(body.toString('utf8'));
-        handle(current, req, body, res);
+        const text = body.toString('utf8');
+        bodies.push(text);
+        const exchange: StsExchange = {
+          form: Object.fromEntries(new URLSearchParams(text)),
+          signedBy: /Credential=([A-Z0-9]+)\//.exec(req.headers.authorization ?? '')?.[1],
+          response: undefined,
+        };
+        exchanges.push(exchange);
+        handle(current, req, body, res, exchange);
       },
       () => res.destroy(),
     );
   });
 
-  function handle(current: FaultMode, req: IncomingMessage, body: Buffer, res: ServerResponse) {
+  function handle(
+    current: FaultMode,
+    req: IncomingMessage,
+    body: Buffer,
+    res: ServerResponse,
+    exchange: StsExchange,
+  ) {
     switch (current.kind) {
       case 'pass':
-        forward(req, body, res, current.expiresInSeconds);
+        forward(req, body, res, current.expiresInSeconds, exchange);
         return;
       case 'delay': {
         const timer = setTimeout(() => {
@@ -105,6 +131,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     body: Buffer,
     res: ServerResponse,
     expiresInSeconds: number | undefined,
+    exchange?: StsExchange,
   ): void {
     const upstream = httpRequest(
       {
@@ -128,6 +155,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
                         `<Expiration>${isoSeconds(Date.now() + expiresInSeconds * 1000)}</Expiration>`,
                       ),
                   );
+            if (exchange) exchange.response = text.toString('utf8');
             if (res.destroyed) return;
             const headers = { ...answer.headers, 'content-length': String(text.length) };
             delete headers['transfer-encoding'];
@@ -152,6 +180,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     },
     requests: () => received,
     bodies: () => bodies,
+    exchanges: () => exchanges,
     async stop() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
