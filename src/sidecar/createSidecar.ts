@@ -4,9 +4,7 @@ import { createCredentialCache } from '../credentials/createCredentialCache.js';
 import type { RoleAssumer } from '../credentials/ports.js';
 import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
-import { createEgressEndpoint } from '../egress/createEgressEndpoint.js';
 import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
-import { createForwardProxy } from '../forward/createForwardProxy.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
@@ -22,6 +20,7 @@ import { logConfigWarnings } from '../observability/logConfigWarnings.js';
 import { VERSION } from '../version.js';
 import { createReloader } from './createReloader.js';
 import { createServiceRegistry } from './createServiceRegistry.js';
+import { lazyAdapter } from './lazyAdapter.js';
 import { createObservedJwtIdentity, toCacheObserver } from './observeParts.js';
 import { toConnectHint } from './toConnectHint.js';
 import type { Adapter, Listener, SidecarContext } from './types.js';
@@ -68,8 +67,24 @@ export const DEFAULT_ADAPTERS: readonly Adapter[] = [
   createCredentialEndpoint,
   createMetricsEndpoint,
   createImdsEndpoints,
-  createEgressEndpoint,
-  createForwardProxy,
+  // Loaded only when configured: their dependencies (undici, X.509) are most of the bundle.
+  lazyAdapter({
+    name: 'egress',
+    portKey: 'proxy.port',
+    exposes:
+      'egress proxy (anyone who can reach it may try tokens, call client_auth: none routes, and try AWS gateway signatures)',
+    hostOf: (c) =>
+      c.proxy.routes.length === 0 && c.proxy.aws === undefined ? undefined : c.proxy.host,
+    load: async () => (await import('../egress/createEgressEndpoint.js')).createEgressEndpoint,
+  }),
+  lazyAdapter({
+    name: 'forward',
+    portKey: 'forward_proxy.port',
+    exposes:
+      'forward proxy (anyone who can reach it may try tokens, and use every rule with client_auth: none)',
+    hostOf: (c) => c.forwardProxy?.host,
+    load: async () => (await import('../forward/createForwardProxy.js')).createForwardProxy,
+  }),
 ];
 
 /**
