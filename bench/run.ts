@@ -41,7 +41,7 @@ const { values } = parseArgs({
 });
 
 const selected = new Set(
-  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11,12').split(',').map((id) => Number(id.trim())),
+  (values.only ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',').map((id) => Number(id.trim())),
 );
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
