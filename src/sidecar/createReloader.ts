@@ -3,6 +3,7 @@ import type { Config, LoadedConfig, ServiceConfig } from '../config/types.js';
 import type { CredentialCache } from '../credentials/createCredentialCache.js';
 import type { Clock } from '../credentials/types.js';
 import type { ServiceSource } from '../dynamic/createServiceSource.js';
+import { isCredproxyError } from '../errors.js';
 import type { Logger } from '../observability/createLogger.js';
 import type { Metrics } from '../observability/createMetrics.js';
 import { logConfigWarnings } from '../observability/logConfigWarnings.js';
@@ -56,8 +57,10 @@ export function createReloader(deps: ReloaderDeps): () => Promise<void> {
       next = await deps.reloadConfig();
     } catch (error) {
       metrics?.recordConfigReload('failure', 'main');
-      const code = error instanceof Error && 'code' in error ? String(error.code) : 'INTERNAL';
-      const message = error instanceof Error ? error.message : 'unknown error';
+      // Only our own messages are logged: they name keys, never values. Anything else (a bug)
+      // could carry text from the file.
+      const code = isCredproxyError(error) ? error.code : 'INTERNAL';
+      const message = isCredproxyError(error) ? error.message : 'unexpected error while reading it';
       // Not under `err`: pino's error serializer would print an empty stack and no code.
       logger.error(
         { code, reason: message },
