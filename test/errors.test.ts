@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES, WARNING_CODES } from '../src/errors.js';
+import { ERROR_CODES, WARNING_CODES } from '../src/errorCodes.js';
 
 const WARNINGS_HEADING = '## Configuration warnings';
 

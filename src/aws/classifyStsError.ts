@@ -1,4 +1,5 @@
-import { CredentialsUnavailableError, type ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
+import { CredentialsUnavailableError } from '../errors.js';
 
 /**
  * Sorts an error from the SDK or STS into credproxy's codes, where it enters. Transient

@@ -1,4 +1,5 @@
-import type { ConfigIssue, ErrorCode, WarningCode } from '../errors.js';
+import type { ErrorCode, WarningCode } from '../errorCodes.js';
+import type { ConfigIssue } from '../errors.js';
 import { ConfigError } from '../errors.js';
 import type { ConfigWarning } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { WarningCode } from '../errors.js';
+import type { WarningCode } from '../errorCodes.js';
 
 /**
  * The validated, normalized, frozen configuration that every other part receives.
@@ -376,7 +376,7 @@ export interface ConfigWarning {
   readonly file: string;
   readonly path: string;
   readonly message: string;
-  /** Stable, like an error code: see WARNING_CODES in errors.ts. */
+  /** Stable, like an error code: see WARNING_CODES in errorCodes.ts. */
   readonly code: WarningCode;
 }
 

@@ -11,7 +11,8 @@ import type {
   RouteConfig,
   ServiceConfig,
 } from '../config/types.js';
-import type { ConfigIssue, ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
+import type { ConfigIssue } from '../errors.js';
 import { type DirectoryReader, nodeDirectoryReader } from './directoryReader.js';
 import { compileDirectory } from './isWatchedFile.js';
 import { type DynamicFileServices, mergeServices, type ServiceConflict } from './mergeServices.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { errorCode } from '../config/fileReader.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import { type DirectoryReader, type EntryInfo, nodeDirectoryReader } from './directoryReader.js';
 import { type CompiledDirectory, isWatchedFile } from './isWatchedFile.js';
 

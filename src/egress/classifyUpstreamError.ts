@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 
 /** Node and undici codes of a connection that could not be opened (DNS, refused, no route). */
 const UNREACHABLE = new Set([

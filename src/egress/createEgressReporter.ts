@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';

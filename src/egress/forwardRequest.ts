@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import { classifyUpstreamError } from './classifyUpstreamError.js';
 import type { CompiledRoute } from './createRouteTable.js';
 import { toClientHeaders } from './toUpstreamHeaders.js';

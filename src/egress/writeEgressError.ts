@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import { statusOf } from '../http/errorResponse.js';
 import { writeJson } from '../http/writeJson.js';
 

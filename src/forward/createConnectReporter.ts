@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { UNKNOWN } from '../egress/createEgressReporter.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import type { AuditTrail } from '../observability/createAuditTrail.js';
 import type { FailureLog } from '../observability/createFailureLog.js';
 import type { Metrics } from '../observability/createMetrics.js';

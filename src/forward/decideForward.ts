@@ -1,5 +1,5 @@
 import type { ForwardHostPattern, ForwardProxyConfig, ForwardRuleConfig } from '../config/types.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 
 /** Ports a host pattern without its own port covers. */
 const DEFAULT_PORTS: ReadonlySet<number> = new Set([443, 80]);

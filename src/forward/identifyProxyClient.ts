@@ -1,5 +1,5 @@
 import type { ServiceConfig } from '../config/types.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import type { Authentication, Authenticator } from '../identity/createAuthenticator.js';
 import type { AllowedRules } from './decideForward.js';
 import { readProxyCredentials } from './readProxyCredentials.js';

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ERROR_HEADER } from '../egress/writeEgressError.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 import { JSON_CONTENT_TYPE, statusOf } from '../http/errorResponse.js';
 
 /**

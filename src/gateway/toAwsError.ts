@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode, type ErrorInfo } from '../errors.js';
+import { ERROR_CODES, type ErrorCode, type ErrorInfo } from '../errorCodes.js';
 import type { AwsError, AwsProtocol } from './writeAwsError.js';
 
 /**

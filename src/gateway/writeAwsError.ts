@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { ERROR_HEADER } from '../egress/writeEgressError.js';
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../errorCodes.js';
 
 /** How the calling SDK parses an error: from the request's shape (see toProtocol). */
 export type AwsProtocol = 'json' | 's3' | 'query';

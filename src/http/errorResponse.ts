@@ -1,16 +1,11 @@
-import {
-  CredentialsUnavailableError,
-  ERROR_CODES,
-  type ErrorCode,
-  type ErrorInfo,
-  isCredproxyError,
-} from '../errors.js';
+import { ERROR_CODES, type ErrorCode, type ErrorInfo } from '../errorCodes.js';
+import { CredentialsUnavailableError, isCredproxyError } from '../errors.js';
 
 /**
  * Error → HTTP status and body, in one place. The body satisfies every SDK at once
  * (CLIENT-CONTRACT.md): Java reads `code`/`message`, JS `Code`/`Message`, and Go parses only
  * an exact `application/json` content type. Messages are ours: never a secret, a stack trace
- * or a path. The status comes from the error catalog (src/errors.ts).
+ * or a path. The status comes from the error catalog (src/errorCodes.ts).
  */
 export interface ErrorResponse {
   readonly status: number;

@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { ERROR_CODES } from '../errors.js';
+import { ERROR_CODES } from '../errorCodes.js';
 
 /**
  * Every metric credproxy exposes: names, help and labels live here and nowhere else. Names are
