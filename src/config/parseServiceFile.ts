@@ -1,8 +1,10 @@
 import { basename, dirname, extname, resolve } from 'node:path';
 import { deepFreeze } from './deepFreeze.js';
+import type { RouteConfig } from './doorTypes.js';
 import type { Env } from './env.js';
 import type { FileReader } from './fileReader.js';
 import { createCachedReader, nodeFileReader } from './fileReader.js';
+import type { JwtIssuerConfig } from './identityTypes.js';
 import { fileError, IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import { parseDocumentText } from './parseDocumentText.js';
@@ -15,14 +17,7 @@ import { createReferenceGuard } from './substitution/createReferenceGuard.js';
 import { resolveConfigPath } from './substitution/resolvePath.js';
 import { substituteDocument } from './substitution/substitute.js';
 import { toServiceConfig } from './toServiceConfig.js';
-import type {
-  AwsDefaults,
-  ConfigWarning,
-  DynamicFilePolicy,
-  JwtIssuerConfig,
-  RouteConfig,
-  ServiceConfig,
-} from './types.js';
+import type { AwsDefaults, ConfigWarning, DynamicFilePolicy, ServiceConfig } from './types.js';
 
 export interface ParseServiceFileOptions {
   /** Path of the dynamic file: names the service in the flat form and prefixes messages. */

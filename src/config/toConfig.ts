@@ -1,6 +1,8 @@
+import type { RouteConfig } from './doorTypes.js';
 import type { Env } from './env.js';
 import { isLogHealthChecksEnv } from './env.js';
 import type { FileReader } from './fileReader.js';
+import type { IdentityConfig, JwtIssuerConfig } from './identityTypes.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
 import type { PortSources } from './ports.js';
@@ -15,14 +17,7 @@ import { toProxyConfig } from './toProxyConfig.js';
 import type { ServiceContext } from './toServiceConfig.js';
 import { toServiceConfig } from './toServiceConfig.js';
 import { checkSingleKind } from './toSourceCredentials.js';
-import type {
-  AwsDefaults,
-  Config,
-  IdentityConfig,
-  JwtIssuerConfig,
-  RouteConfig,
-  ServiceConfig,
-} from './types.js';
+import type { AwsDefaults, Config, ServiceConfig } from './types.js';
 
 export interface ToConfigContext {
   readonly file: string;

@@ -1,8 +1,8 @@
 import { FRAMING_HEADERS, HOP_BY_HOP_HEADERS } from '../http/hopByHopHeaders.js';
 import { isLoopbackHost } from '../http/listen.js';
+import type { ForwardHostPattern, ForwardProxyConfig, ForwardRuleConfig } from './doorTypes.js';
 import { isRecord } from './keyPath.js';
 import { type ProxyContext, readCa } from './toProxyConfig.js';
-import type { ForwardHostPattern, ForwardProxyConfig, ForwardRuleConfig } from './types.js';
 
 /**
  * Normalizes the schema-valid `forward_proxy` block (defaults applied) and checks what the

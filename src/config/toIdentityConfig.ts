@@ -1,6 +1,6 @@
+import type { IdentityConfig, JwtIssuerConfig, JwtKeySource } from './identityTypes.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
-import type { IdentityConfig, JwtIssuerConfig, JwtKeySource } from './types.js';
 
 /** Asymmetric algorithms accepted when an issuer's config names none (issue 14). */
 export const DEFAULT_KEY_ALGORITHMS = ['ES256', 'RS256', 'PS256', 'EdDSA'] as const;

@@ -1,6 +1,6 @@
+import type { ImdsListenerConfig } from './doorTypes.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
-import type { ImdsListenerConfig } from './types.js';
 
 /** What the `imds` rules check an entry against. */
 export interface ImdsContext {

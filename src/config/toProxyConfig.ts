@@ -1,9 +1,9 @@
 import { FRAMING_HEADERS, HOP_BY_HOP_HEADERS } from '../http/hopByHopHeaders.js';
 import { isLoopbackHost } from '../http/listen.js';
+import type { AwsGatewayConfig, ProxyConfig, RouteAllowRule, RouteConfig } from './doorTypes.js';
 import { describeReadError, type FileReader } from './fileReader.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord } from './keyPath.js';
-import type { AwsGatewayConfig, ProxyConfig, RouteAllowRule, RouteConfig } from './types.js';
 
 export interface ProxyContext {
   readonly issues: IssueCollector;

@@ -1,3 +1,5 @@
+import type { RouteConfig } from './doorTypes.js';
+import type { JwtIssuerConfig } from './identityTypes.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
 import { checkServiceRoutes } from './rules/checkServiceRoutes.js';
@@ -11,7 +13,7 @@ import {
   toWebIdentityRole,
 } from './toSourceCredentials.js';
 import { toTokenFile } from './toTokenFile.js';
-import type { JwtIssuerConfig, RouteConfig, ServiceConfig, ServiceOrigin } from './types.js';
+import type { ServiceConfig, ServiceOrigin } from './types.js';
 
 /** What normalizing one service needs besides its own block. */
 export interface ServiceContext {

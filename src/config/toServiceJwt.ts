@@ -1,11 +1,7 @@
+import type { JwtIssuerConfig } from './identityTypes.js';
 import type { IssueCollector } from './issues.js';
 import { isRecord, joinKeyPath } from './keyPath.js';
-import type {
-  AssumeRoleParams,
-  JwtIssuerConfig,
-  RequiredClaim,
-  ServiceJwtConfig,
-} from './types.js';
+import type { AssumeRoleParams, RequiredClaim, ServiceJwtConfig } from './types.js';
 
 /** STS accepts at most 50 session tags per AssumeRole (AssumeRole API reference, `Tags`). */
 export const MAX_SESSION_TAGS = 50;

@@ -1,4 +1,6 @@
+import type { RouteConfig } from '../config/doorTypes.js';
 import type { Env } from '../config/env.js';
+import type { JwtIssuerConfig } from '../config/identityTypes.js';
 import { createTokenOwners } from '../config/rules/tokenOwners.js';
 import { toIssuerMap } from '../config/toConfig.js';
 import type {
@@ -7,8 +9,6 @@ import type {
   ConfigWarning,
   DynamicDirectory,
   DynamicFilePolicy,
-  JwtIssuerConfig,
-  RouteConfig,
   ServiceConfig,
 } from '../config/types.js';
 import type { ErrorCode } from '../errorCodes.js';

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { ProxyConfig, RouteConfig } from '../config/types.js';
+import type { ProxyConfig, RouteConfig } from '../config/doorTypes.js';
 import { createUpstreamDispatcher, type EgressProxyEnv } from './createUpstreamDispatcher.js';
 import { byPrefixLength, matchRoute } from './matchRoute.js';
 

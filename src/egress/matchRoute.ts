@@ -1,4 +1,4 @@
-import type { RouteAllowRule } from '../config/types.js';
+import type { RouteAllowRule } from '../config/doorTypes.js';
 
 /** Something with a prefix: a compiled route. */
 export interface Prefixed {

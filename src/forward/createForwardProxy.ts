@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type { ForwardProxyConfig, ForwardRuleConfig } from '../config/types.js';
+import type { ForwardProxyConfig, ForwardRuleConfig } from '../config/doorTypes.js';
 import { createEgressReporter, UNKNOWN } from '../egress/createEgressReporter.js';
 import type { ForwardTarget } from '../egress/forwardRequest.js';
 import { createHttpServer } from '../http/createHttpServer.js';

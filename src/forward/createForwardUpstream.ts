@@ -6,7 +6,7 @@ import {
   connect as tlsConnect,
 } from 'node:tls';
 import { Agent, type buildConnector, type Dispatcher } from 'undici';
-import type { ForwardProxyConfig } from '../config/types.js';
+import type { ForwardProxyConfig } from '../config/doorTypes.js';
 import { type Authority, formatAuthority } from './parseAuthority.js';
 
 /** Connecting (TCP and TLS) may take this long; the routes' default `timeouts.connect`. */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import type { ForwardRuleConfig } from '../config/types.js';
+import type { ForwardRuleConfig } from '../config/doorTypes.js';
 import type { EgressReporter } from '../egress/createEgressReporter.js';
 import { type ForwardTarget, forwardRequest } from '../egress/forwardRequest.js';
 import { toUpstreamHeaders } from '../egress/toUpstreamHeaders.js';

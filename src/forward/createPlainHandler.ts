@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { ForwardProxyConfig, ForwardRuleConfig } from '../config/types.js';
+import type { ForwardProxyConfig, ForwardRuleConfig } from '../config/doorTypes.js';
 import { type EgressReporter, UNKNOWN } from '../egress/createEgressReporter.js';
 import { type ForwardTarget, forwardRequest } from '../egress/forwardRequest.js';
 import { toUpstreamHeaders } from '../egress/toUpstreamHeaders.js';

@@ -1,4 +1,8 @@
-import type { ForwardHostPattern, ForwardProxyConfig, ForwardRuleConfig } from '../config/types.js';
+import type {
+  ForwardHostPattern,
+  ForwardProxyConfig,
+  ForwardRuleConfig,
+} from '../config/doorTypes.js';
 import type { ErrorCode } from '../errorCodes.js';
 
 /** Ports a host pattern without its own port covers. */

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { AwsGatewayConfig } from '../config/doorTypes.js';
 import type { Env } from '../config/env.js';
-import type { AwsGatewayConfig, ServiceConfig } from '../config/types.js';
+import type { ServiceConfig } from '../config/types.js';
 import type { CredentialTable } from '../credentials/createCredentialCache.js';
 import type { Credentials } from '../credentials/types.js';
 import { type Call, type EgressReporter, UNKNOWN } from '../egress/createEgressReporter.js';

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { RouteConfig } from '../config/types.js';
+import type { RouteConfig } from '../config/doorTypes.js';
 import type { CompiledRoute } from '../egress/createRouteTable.js';
 import {
   createUpstreamDispatcher,

@@ -1,4 +1,5 @@
-import type { AwsGatewayConfig, ServiceConfig } from '../config/types.js';
+import type { AwsGatewayConfig } from '../config/doorTypes.js';
+import type { ServiceConfig } from '../config/types.js';
 
 /**
  * Why an identified service may not make this call (`aws_gateway` off, an AWS service or

@@ -1,4 +1,4 @@
-import type { ImdsListenerConfig } from '../config/types.js';
+import type { ImdsListenerConfig } from '../config/doorTypes.js';
 import { createHttpServer } from '../http/createHttpServer.js';
 import { close, listen } from '../http/listen.js';
 import type { Adapter, Listener, SidecarContext } from '../sidecar/types.js';

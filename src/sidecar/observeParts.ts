@@ -1,4 +1,5 @@
-import type { IdentityConfig, ServiceConfig } from '../config/types.js';
+import type { IdentityConfig } from '../config/identityTypes.js';
+import type { ServiceConfig } from '../config/types.js';
 import type { CacheObserver } from '../credentials/ports.js';
 import type { Clock } from '../credentials/types.js';
 import { createJwtIdentity, type JwtIdentity } from '../identity/jwt/createJwtIdentity.js';

@@ -1,4 +1,5 @@
-import type { RouteConfig, ServiceConfig } from '../../src/config/types.js';
+import type { RouteConfig } from '../../src/config/doorTypes.js';
+import type { ServiceConfig } from '../../src/config/types.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import { type InProcess, startInProcess } from '../helpers/startInProcess.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { ForwardProxyConfig } from '../../src/config/doorTypes.js';
 import { toForwardHostPattern } from '../../src/config/toForwardProxyConfig.js';
-import type { ForwardProxyConfig } from '../../src/config/types.js';
 import { decideForward } from '../../src/forward/decideForward.js';
 import { parseAuthority } from '../../src/forward/parseAuthority.js';
 

@@ -1,6 +1,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsGatewayConfig, ServiceConfig } from '../../src/config/types.js';
+import type { AwsGatewayConfig } from '../../src/config/doorTypes.js';
+import type { ServiceConfig } from '../../src/config/types.js';
 import { makeConfig, makeService } from '../helpers/configs.js';
 import {
   type InProcess,

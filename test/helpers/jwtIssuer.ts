@@ -7,7 +7,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from 'jose';
-import type { JwtIssuerConfig } from '../../src/config/types.js';
+import type { JwtIssuerConfig } from '../../src/config/identityTypes.js';
 
 /** A signing key made by the test, with its public JWKS (kid = the key's JWK thumbprint). */
 export interface TestSigner {

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config, ImdsListenerConfig } from '../../src/config/types.js';
+import type { ImdsListenerConfig } from '../../src/config/doorTypes.js';
+import type { Config } from '../../src/config/types.js';
 import { IMDS_COLD_WAIT_MS } from '../../src/imds/createImdsRoutes.js';
 import { diffCounters, readCounters } from '../clients/readCounters.js';
 import { makeConfig, makeService } from '../helpers/configs.js';

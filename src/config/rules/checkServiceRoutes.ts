@@ -1,6 +1,6 @@
+import type { RouteConfig } from '../doorTypes.js';
 import type { IssueCollector } from '../issues.js';
 import { joinKeyPath } from '../keyPath.js';
-import type { RouteConfig } from '../types.js';
 
 /**
  * A service's `routes` and `route_values` against the routes the main config defines: every

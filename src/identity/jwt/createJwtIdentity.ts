@@ -1,4 +1,5 @@
-import type { IdentityConfig, ServiceConfig } from '../../config/types.js';
+import type { IdentityConfig } from '../../config/identityTypes.js';
+import type { ServiceConfig } from '../../config/types.js';
 import type { Clock, DomainLogger } from '../../credentials/types.js';
 import { toTokenDigest } from '../tokenDigest.js';
 import { createExpiringLru } from './createExpiringLru.js';

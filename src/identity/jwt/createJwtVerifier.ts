@@ -1,5 +1,5 @@
 import { decodeJwt, type JWTPayload, jwtVerify } from 'jose';
-import type { JwtConfig, JwtIssuerConfig } from '../../config/types.js';
+import type { JwtConfig, JwtIssuerConfig } from '../../config/identityTypes.js';
 import type { Clock, DomainLogger } from '../../credentials/types.js';
 import {
   createKeySource,

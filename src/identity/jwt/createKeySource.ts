@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { JWTVerifyGetKey } from 'jose';
-import type { JwtIssuerConfig } from '../../config/types.js';
+import type { JwtIssuerConfig } from '../../config/identityTypes.js';
 import type { Clock, DomainLogger, Timer } from '../../credentials/types.js';
 import { KeySetError, parseKeySet } from './parseKeySet.js';
 import { type ReadableKeySource, readKeySetText, readStatKey } from './readKeySetText.js';

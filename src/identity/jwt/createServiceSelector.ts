@@ -1,4 +1,5 @@
-import type { JwtIssuerConfig, ServiceConfig } from '../../config/types.js';
+import type { JwtIssuerConfig } from '../../config/identityTypes.js';
+import type { ServiceConfig } from '../../config/types.js';
 import { readJsonPointer } from './readJsonPointer.js';
 
 export type Selection =

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { JwtKeySource } from '../../config/types.js';
+import type { JwtKeySource } from '../../config/identityTypes.js';
 import { KeySetError } from './parseKeySet.js';
 
 export const JWKS_FETCH_TIMEOUT_MS = 5_000;

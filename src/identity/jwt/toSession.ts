@@ -1,4 +1,4 @@
-import type { JwtIssuerConfig } from '../../config/types.js';
+import type { JwtIssuerConfig } from '../../config/identityTypes.js';
 import type { CredentialSession } from '../../credentials/ports.js';
 import { toSessionKey } from '../../credentials/toSessionKey.js';
 import { readJsonPointer } from './readJsonPointer.js';

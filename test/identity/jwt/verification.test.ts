@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { JwtIssuerConfig, ServiceConfig } from '../../../src/config/types.js';
+import type { JwtIssuerConfig } from '../../../src/config/identityTypes.js';
+import type { ServiceConfig } from '../../../src/config/types.js';
 import {
   type Authentication,
   createAuthenticator,
