@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toAssumeRoleInput, toCredentials } from '../../src/aws/createRoleAssumer.js';
+import { toAssumeRoleInput, toCredentials } from '../../src/aws/toStsCalls.js';
 import { CredentialsUnavailableError } from '../../src/errors.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/app';
