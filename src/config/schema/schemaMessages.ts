@@ -58,8 +58,6 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   boolean: 'true or false',
 };
 
-export const NO_TOKEN_MESSAGE = 'needs auth_token, token_file or both';
-
 export const NO_SERVICES_MESSAGE =
   'no services: define at least one under services, or set dynamic_services.enabled: true';
 
@@ -95,7 +93,7 @@ function describe(
   fromSubstitution: boolean,
 ): SchemaFinding | undefined {
   const schemaPath = error.schemaPath.slice(error.schemaPath.indexOf('#') + 1);
-  if (schemaPath.startsWith('/anyOf')) return describeAnyOf(error, path);
+  if (schemaPath.startsWith('/anyOf')) return describeAnyOf();
   // Errors inside propertyNames repeat the propertyNames error itself.
   if (error.propertyName !== undefined) return undefined;
   const params = error.params as Record<string, unknown>;
@@ -128,23 +126,13 @@ function describe(
   return { path, message: keywordMessage(error.keyword, params, error.parentSchema) };
 }
 
-/** A service's token keys: the alternatives of the service's anyOf. */
-const TOKEN_KEYS = new Set(['auth_token', 'token_file']);
-
 /**
- * Two schemas use anyOf, and a schema path is relative to the schema a $ref reached, so both
- * start with `/anyOf`: the root (at least one service) and a service (a way to authenticate).
- * The parent schema tells them apart; the failed alternatives say nothing the summary does not.
+ * The root's anyOf (a service, or dynamic services on), and the `required` errors of its
+ * alternatives: one summary says it all. (Which keys a service needs is a config rule,
+ * rules/requireWayIn.ts, with messages of its own.)
  */
-function describeAnyOf(error: ErrorObject, path: string): SchemaFinding | undefined {
-  const parent = error.parentSchema;
-  const params = error.params as Record<string, unknown>;
-  const aboutToken =
-    error.keyword === 'anyOf'
-      ? isRecord(parent) && isRecord(parent.properties) && 'token_file' in parent.properties
-      : error.keyword === 'required' && TOKEN_KEYS.has(String(params.missingProperty));
-  if (!aboutToken) return { path: '', message: NO_SERVICES_MESSAGE };
-  return error.keyword === 'anyOf' ? { path, message: NO_TOKEN_MESSAGE } : undefined;
+function describeAnyOf(): SchemaFinding {
+  return { path: '', message: NO_SERVICES_MESSAGE };
 }
 
 function keywordMessage(
