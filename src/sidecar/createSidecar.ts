@@ -4,23 +4,20 @@ import { createCredentialCache } from '../credentials/createCredentialCache.js';
 import type { RoleAssumer } from '../credentials/ports.js';
 import { type Clock, systemClock } from '../credentials/types.js';
 import { createServiceSource } from '../dynamic/createServiceSource.js';
-import { createCredentialEndpoint } from '../endpoint/createCredentialEndpoint.js';
 import { isLoopbackHost } from '../http/listen.js';
 import { createAuthenticator } from '../identity/createAuthenticator.js';
 import { createFailureLimiter, DEFAULT_FAILURE_LIMITS } from '../identity/createFailureLimiter.js';
 import { createSecretLookup } from '../identity/createSecretLookup.js';
 import { createTokenFiles } from '../identity/createTokenFiles.js';
-import { createImdsEndpoints } from '../imds/createImdsEndpoints.js';
 import { createAuditTrail } from '../observability/createAuditTrail.js';
 import { createFailureLog } from '../observability/createFailureLog.js';
 import type { Logger } from '../observability/createLogger.js';
 import { createMetrics } from '../observability/createMetrics.js';
-import { createMetricsEndpoint } from '../observability/createMetricsEndpoint.js';
 import { logConfigWarnings } from '../observability/logConfigWarnings.js';
 import { VERSION } from '../version.js';
 import { createReloader } from './createReloader.js';
 import { createServiceRegistry } from './createServiceRegistry.js';
-import { lazyAdapter } from './lazyAdapter.js';
+import { DEFAULT_ADAPTERS } from './defaultAdapters.js';
 import { createObservedJwtIdentity, toCacheObserver } from './observeParts.js';
 import { toConnectHint } from './toConnectHint.js';
 import type { Adapter, Listener, SidecarContext } from './types.js';
@@ -63,29 +60,6 @@ export interface Sidecar {
 
 /** SIGTERM drains for at most this long, then cuts the remaining connections. */
 export const DRAIN_GRACE_MS = 4_000;
-export const DEFAULT_ADAPTERS: readonly Adapter[] = [
-  createCredentialEndpoint,
-  createMetricsEndpoint,
-  createImdsEndpoints,
-  // Loaded only when configured: their dependencies (undici, X.509) are most of the bundle.
-  lazyAdapter({
-    name: 'egress',
-    portKey: 'proxy.port',
-    exposes:
-      'egress proxy (anyone who can reach it may try tokens, call client_auth: none routes, and try AWS gateway signatures)',
-    hostOf: (c) =>
-      c.proxy.routes.length === 0 && c.proxy.aws === undefined ? undefined : c.proxy.host,
-    load: async () => (await import('../egress/createEgressEndpoint.js')).createEgressEndpoint,
-  }),
-  lazyAdapter({
-    name: 'forward',
-    portKey: 'forward_proxy.port',
-    exposes:
-      'forward proxy (anyone who can reach it may try tokens, and use every rule with client_auth: none)',
-    hostOf: (c) => c.forwardProxy?.host,
-    load: async () => (await import('../forward/createForwardProxy.js')).createForwardProxy,
-  }),
-];
 
 /**
  * The composition root: builds every part from a frozen config and injected dependencies, and
